@@ -1,0 +1,111 @@
+//! `/internal/config`: runtime settings, for staff.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::{Object, OpenApi, payload::Json};
+use trellis_kernel::{
+    FieldError, Page, Role,
+    id::UserId,
+    settings::{SettingValue, SettingsError},
+};
+
+use crate::{
+    api::ApiTags,
+    auth::{BearerAuth, require_role},
+    error::ApiError,
+    problems,
+    state::AppState,
+};
+
+/// A runtime setting.
+#[derive(Debug, Object)]
+pub struct SettingView {
+    /// Dotted key.
+    pub key: String,
+    /// What it controls.
+    pub description: String,
+    /// The value in force.
+    pub value: serde_json::Value,
+    /// The declared default.
+    pub default: serde_json::Value,
+    /// When it was last changed; `null` while the default is in force.
+    pub updated_at: Option<DateTime<Utc>>,
+    /// Who changed it.
+    pub updated_by: Option<UserId>,
+}
+
+impl From<SettingValue> for SettingView {
+    fn from(v: SettingValue) -> Self {
+        Self {
+            key: v.key.to_string(),
+            description: v.description.to_string(),
+            value: v.value,
+            default: v.default,
+            updated_at: v.updated_at,
+            updated_by: v.updated_by,
+        }
+    }
+}
+
+problems!(
+    /// Errors of the settings operations.
+    pub SettingsProblem => 400, 401, 403, 422
+);
+
+fn page(values: Vec<SettingValue>) -> Page<SettingView> {
+    Page {
+        items: values.into_iter().map(SettingView::from).collect(),
+        next_cursor: None,
+    }
+}
+
+fn map_error(err: SettingsError) -> ApiError {
+    match err {
+        SettingsError::UnknownKey(key) => {
+            ApiError::validation(vec![FieldError::new(key, "is not a known setting")])
+        }
+        SettingsError::Invalid { key, reason } => {
+            ApiError::validation(vec![FieldError::new(key, reason)])
+        }
+        SettingsError::Database(db) => ApiError::internal(db),
+    }
+}
+
+/// Runtime settings kept in the database.
+#[derive(Debug, Clone, Copy)]
+pub struct SettingsApi;
+
+#[OpenApi(prefix_path = "/internal/config", tag = "ApiTags::System")]
+impl SettingsApi {
+    /// Every runtime setting with the value in force and its default.
+    #[oai(path = "/", method = "get", operation_id = "list_settings")]
+    async fn list(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+    ) -> Result<Json<Page<SettingView>>, SettingsProblem> {
+        require_role(&auth.0, Role::Staff)?;
+        let values = state.settings.list().await.map_err(ApiError::internal)?;
+        Ok(Json(page(values)))
+    }
+
+    /// Changes settings: a JSON object of `key: value`. All are validated
+    /// first and stored together, or none is.
+    #[oai(path = "/", method = "patch", operation_id = "update_settings")]
+    async fn update(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        body: Json<BTreeMap<String, serde_json::Value>>,
+    ) -> Result<Json<Page<SettingView>>, SettingsProblem> {
+        require_role(&auth.0, Role::Staff)?;
+        let values = state
+            .settings
+            .update(body.0, Some(auth.0.user_id))
+            .await
+            .map_err(map_error)?;
+        Ok(Json(page(values)))
+    }
+}

@@ -1,0 +1,312 @@
+//! Builds the application from its configuration and serves both listeners.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use poem::{
+    Endpoint, EndpointExt, Response, Route, Server,
+    http::{Method, StatusCode},
+    listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
+    middleware::{CatchPanic, Cors},
+    web::Data,
+};
+use sea_orm::DbErr;
+use sea_orm_migration::MigratorTrait;
+use tokio_util::sync::CancellationToken;
+use trellis_kernel::{
+    SharedClock, SystemClock,
+    auth::{TokenCodec, TokenSettings},
+    db::DbOptions,
+    settings::{Settings, SettingsRegistry},
+};
+use trellis_migration::Migrator;
+
+use crate::{
+    api,
+    config::{Config, JwtSecret, redact_url},
+    error::{ApiError, into_problem_response},
+    middleware::{
+        body_limit::BodyLimit,
+        metrics::{Metrics, MetricsMiddleware},
+        rate_limit::{self, GovernorStore, RateLimit},
+        request_id::{REQUEST_ID, RequestIdMiddleware},
+        security_headers::security_headers,
+    },
+    state::AppState,
+};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The database could not be opened.
+    #[error("cannot open the database at {url}: {source}")]
+    Database {
+        /// The URL, password redacted.
+        url: String,
+        /// The cause.
+        source: DbErr,
+    },
+    /// Migrations failed.
+    #[error("migrations failed: {0}")]
+    Migration(DbErr),
+    /// A listener could not bind.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A server stopped with an error.
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Every runtime setting the application declares.
+pub fn settings_registry() -> SettingsRegistry {
+    let mut registry = SettingsRegistry::default();
+    registry.register(&rate_limit::settings());
+    registry
+}
+
+/// A built application, not yet listening.
+pub struct App {
+    state: AppState,
+    rate_store: Arc<GovernorStore>,
+}
+
+impl App {
+    /// Opens the database, applies migrations (unless disabled) and wires services.
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        Self::build_with_clock(config, SystemClock::shared()).await
+    }
+
+    /// Like [`App::build`], with a clock of the caller's choosing (tests).
+    pub async fn build_with_clock(
+        config: Config,
+        clock: SharedClock,
+    ) -> Result<Self, StartupError> {
+        let options = DbOptions {
+            max_connections: config.db_max_connections,
+            ..DbOptions::default()
+        };
+        let db = trellis_kernel::db::connect(&config.database_url, &options)
+            .await
+            .map_err(|source| StartupError::Database {
+                url: redact_url(&config.database_url),
+                source,
+            })?;
+        if config.auto_migrate {
+            Migrator::up(&db, None)
+                .await
+                .map_err(StartupError::Migration)?;
+        }
+        if let JwtSecret::Generated(_) = config.jwt_secret {
+            tracing::warn!(
+                "TRELLIS_JWT_SECRET is not set: signing tokens with a random key generated at startup. \
+                 Tokens stop working when the process restarts, and instances cannot share them. \
+                 Set TRELLIS_JWT_SECRET to a random value of at least 32 bytes \
+                 (for example `openssl rand -base64 48`)."
+            );
+        }
+        if config.cron_secret.is_none() {
+            tracing::info!("CRON_SECRET is not set: /internal/cron/* triggers are disabled");
+        }
+        let tokens = TokenCodec::new(
+            TokenSettings {
+                secret: config.jwt_secret.bytes().to_vec(),
+                issuer: config.jwt_issuer.clone(),
+                audience: config.jwt_audience.clone(),
+                access_ttl: chrono::Duration::from_std(config.access_token_ttl)
+                    .unwrap_or(chrono::Duration::minutes(15)),
+            },
+            clock.clone(),
+        );
+        let settings = Settings::new(
+            db.clone(),
+            Arc::new(settings_registry()),
+            clock.clone(),
+            config.settings_cache_ttl,
+        );
+        let state = AppState {
+            config: Arc::new(config),
+            db,
+            clock,
+            tokens,
+            settings,
+            metrics: Arc::new(Metrics::new()),
+        };
+        Ok(Self {
+            state,
+            rate_store: Arc::new(GovernorStore::default()),
+        })
+    }
+
+    /// The shared state (tests use it to mint tokens).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Wraps routes in the request pipeline (see `middleware`).
+    fn pipeline(&self, routes: Route) -> impl Endpoint<Output = Response> + use<> {
+        let config = &self.state.config;
+        let cors = (!config.cors_origins.is_empty()).then(|| {
+            Cors::new()
+                .allow_origins(config.cors_origins.iter().map(String::as_str))
+                .allow_methods([
+                    Method::GET,
+                    Method::POST,
+                    Method::PUT,
+                    Method::PATCH,
+                    Method::DELETE,
+                ])
+                .allow_headers([
+                    "authorization",
+                    "content-type",
+                    "idempotency-key",
+                    REQUEST_ID,
+                ])
+                .expose_headers([
+                    REQUEST_ID,
+                    "retry-after",
+                    "ratelimit-limit",
+                    "ratelimit-remaining",
+                    "ratelimit-reset",
+                    "ratelimit-policy",
+                ])
+                .allow_credentials(true)
+                .max_age(600)
+        });
+        routes
+            .with(CatchPanic::new().with_handler(|_| {
+                poem::error::ResponseError::as_response(&ApiError::internal(std::io::Error::other(
+                    "handler panicked",
+                )))
+            }))
+            .with(BodyLimit::new(config.body_limit))
+            .with(RateLimit::new(self.rate_store.clone()))
+            .catch_all_error(|err| async move { into_problem_response(err) })
+            .with_if(cors.is_some(), cors.unwrap_or_default())
+            .with(security_headers(config.hsts_max_age))
+            .with(MetricsMiddleware(self.state.metrics.clone()))
+            .with(RequestIdMiddleware)
+            .data(self.state.clone())
+    }
+
+    /// The public listener's endpoint: `/api/v1`, probes, spec and Swagger UI.
+    pub fn public_endpoint(&self) -> impl Endpoint<Output = Response> + use<> {
+        let service = api::public_service();
+        let routes = Route::new()
+            .at("/openapi.json", service.spec_endpoint())
+            .nest("/docs", service.swagger_ui())
+            .nest("/", service);
+        self.pipeline(routes)
+    }
+
+    /// The internal listener's endpoint: control center, metrics, its own docs.
+    pub fn internal_endpoint(&self) -> impl Endpoint<Output = Response> + use<> {
+        let service = api::internal_service();
+        let routes = Route::new()
+            .at("/openapi.json", service.spec_endpoint())
+            .nest("/docs", service.swagger_ui())
+            .at("/metrics", poem::get(metrics))
+            .nest("/", service);
+        self.pipeline(routes)
+    }
+
+    /// Binds both listeners (port 0 picks a free port).
+    pub async fn bind(self) -> Result<BoundApp, StartupError> {
+        let config = self.state.config.clone();
+        let public = bind(config.http_addr).await?;
+        let internal = bind(config.internal_addr).await?;
+        Ok(BoundApp {
+            public_addr: local_addr(&public, config.http_addr),
+            internal_addr: local_addr(&internal, config.internal_addr),
+            public,
+            internal,
+            app: self,
+        })
+    }
+}
+
+async fn bind(addr: SocketAddr) -> Result<TcpAcceptor, StartupError> {
+    TcpListener::bind(addr)
+        .into_acceptor()
+        .await
+        .map_err(|source| StartupError::Bind { addr, source })
+}
+
+fn local_addr(acceptor: &TcpAcceptor, fallback: SocketAddr) -> SocketAddr {
+    acceptor
+        .local_addr()
+        .first()
+        .and_then(|a| a.as_socket_addr().copied())
+        .unwrap_or(fallback)
+}
+
+#[poem::handler]
+fn metrics(state: Data<&AppState>) -> Response {
+    Response::builder()
+        .status(StatusCode::OK)
+        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
+        .body(state.metrics.render(&state.db))
+}
+
+/// An application whose listeners are bound.
+pub struct BoundApp {
+    app: App,
+    public: TcpAcceptor,
+    internal: TcpAcceptor,
+    /// Where the public listener listens.
+    pub public_addr: SocketAddr,
+    /// Where the internal listener listens.
+    pub internal_addr: SocketAddr,
+}
+
+impl BoundApp {
+    /// The shared state.
+    pub fn state(&self) -> &AppState {
+        &self.app.state
+    }
+
+    /// Serves until `shutdown` is cancelled, then lets in-flight requests
+    /// finish (up to the configured shutdown timeout).
+    pub async fn run(self, shutdown: CancellationToken) -> Result<(), StartupError> {
+        let timeout = self.app.state.config.shutdown_timeout;
+        tracing::info!(
+            public = %self.public_addr,
+            internal = %self.internal_addr,
+            database = %redact_url(&self.app.state.config.database_url),
+            "trellis is listening"
+        );
+        let janitor = tokio::spawn(purge_rate_limits(
+            self.app.rate_store.clone(),
+            shutdown.clone(),
+        ));
+        let public = Server::new_with_acceptor(self.public).run_with_graceful_shutdown(
+            self.app.public_endpoint(),
+            shutdown.clone().cancelled_owned(),
+            Some(timeout),
+        );
+        let internal = Server::new_with_acceptor(self.internal).run_with_graceful_shutdown(
+            self.app.internal_endpoint(),
+            shutdown.clone().cancelled_owned(),
+            Some(timeout),
+        );
+        let result = tokio::try_join!(public, internal);
+        shutdown.cancel();
+        let _ = janitor.await;
+        self.app.state.db.close_by_ref().await.ok();
+        tracing::info!("trellis stopped");
+        result.map(|_| ()).map_err(StartupError::Serve)
+    }
+}
+
+async fn purge_rate_limits(store: Arc<GovernorStore>, shutdown: CancellationToken) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tick.tick() => store.purge_idle(),
+        }
+    }
+}

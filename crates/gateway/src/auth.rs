@@ -1,0 +1,119 @@
+//! Security schemes: who is calling, and may they.
+//!
+//! [`BearerAuth`] verifies an access token without touching the database and
+//! yields the [`Principal`]; role checks live in [`require_role`] and, for
+//! domain data, in the services themselves. [`CronAuth`] guards
+//! `/internal/cron/*` with the shared `CRON_SECRET`, compared in constant time.
+
+use poem::Request;
+use poem_openapi::{
+    SecurityScheme,
+    auth::{ApiKey, Bearer},
+};
+use subtle::ConstantTimeEq;
+use trellis_kernel::{Principal, Role, auth::TokenError};
+
+use crate::{error::ApiError, state::AppState};
+
+fn state(req: &Request) -> Result<&AppState, ApiError> {
+    req.data::<AppState>().ok_or_else(|| {
+        ApiError::internal(std::io::Error::other("AppState missing from request data"))
+    })
+}
+
+/// A signed-in caller, proven by an access token.
+#[derive(SecurityScheme)]
+#[oai(ty = "bearer", bearer_format = "JWT", checker = "verify_bearer")]
+pub struct BearerAuth(pub Principal);
+
+async fn verify_bearer(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
+    let state = state(req)?;
+    state.tokens.verify(&bearer.token).map_err(|err| {
+        let code = match err {
+            TokenError::Expired => "auth.token_expired",
+            TokenError::Invalid => "auth.invalid_token",
+        };
+        ApiError::unauthorized(code, err.to_string()).into()
+    })
+}
+
+/// Fails with 403 unless the caller holds `role`.
+pub fn require_role(principal: &Principal, role: Role) -> Result<(), ApiError> {
+    if principal.has_role(role) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "auth.role_required",
+            format!("this operation needs the {} role", role.as_str()),
+        ))
+    }
+}
+
+/// The cron secret in the `x-cron-secret` header.
+#[derive(SecurityScheme)]
+#[oai(
+    ty = "api_key",
+    key_name = "x-cron-secret",
+    key_in = "header",
+    checker = "verify_cron_header"
+)]
+pub struct CronSecretHeader(());
+
+/// The cron secret as a bearer token (what most schedulers can send).
+#[derive(SecurityScheme)]
+#[oai(ty = "bearer", checker = "verify_cron_bearer")]
+pub struct CronSecretBearer(());
+
+/// A scheduler triggering a job: either form of the cron secret.
+#[derive(SecurityScheme)]
+pub enum CronAuth {
+    /// `x-cron-secret: <secret>`.
+    Header(CronSecretHeader),
+    /// `Authorization: Bearer <secret>`.
+    Bearer(CronSecretBearer),
+}
+
+async fn verify_cron_header(req: &Request, key: ApiKey) -> poem::Result<()> {
+    check_cron_secret(state(req)?.config.cron_secret.as_deref(), &key.key).map_err(Into::into)
+}
+
+async fn verify_cron_bearer(req: &Request, bearer: Bearer) -> poem::Result<()> {
+    check_cron_secret(state(req)?.config.cron_secret.as_deref(), &bearer.token).map_err(Into::into)
+}
+
+/// Compares a presented secret with the configured one in constant time.
+/// With no secret configured the triggers do not exist (404).
+pub fn check_cron_secret(configured: Option<&str>, presented: &str) -> Result<(), ApiError> {
+    let Some(configured) = configured else {
+        return Err(ApiError::not_found(
+            "cron.disabled",
+            "cron triggers are disabled: CRON_SECRET is not set",
+        ));
+    };
+    if bool::from(configured.as_bytes().ct_eq(presented.as_bytes())) {
+        Ok(())
+    } else {
+        Err(ApiError::unauthorized(
+            "cron.invalid_secret",
+            "the cron secret is wrong",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cron_secret_must_match_and_be_configured() {
+        let secret = Some("0123456789abcdef-cron");
+        assert!(check_cron_secret(secret, "0123456789abcdef-cron").is_ok());
+        let wrong = check_cron_secret(secret, "0123456789abcdef-cro");
+        assert_eq!(wrong.map_err(|e| e.status().as_u16()), Err(401));
+        let disabled = check_cron_secret(None, "anything");
+        assert_eq!(
+            disabled.map_err(|e| e.code().to_string()),
+            Err("cron.disabled".into())
+        );
+    }
+}

@@ -1,0 +1,544 @@
+//! Environment → typed configuration. Only the gateway reads the environment.
+//!
+//! Parsing is a pure function over a key lookup ([`Config::from_lookup`]) so
+//! tests can try bad values without touching the process environment. Every
+//! problem is reported at once, each naming its key.
+
+use std::{fmt, net::SocketAddr, str::FromStr, time::Duration};
+
+use ipnet::IpNet;
+
+/// The deployment flavour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    /// Friendly defaults: generated keys, readable logs.
+    Development,
+    /// Refuses to start with weak or missing secrets.
+    Production,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines for a terminal.
+    Pretty,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// Where the HS256 signing key came from.
+#[derive(Clone, PartialEq, Eq)]
+pub enum JwtSecret {
+    /// Set by the operator.
+    Configured(Vec<u8>),
+    /// Generated at startup (development only): tokens die with the process.
+    Generated(Vec<u8>),
+}
+
+impl JwtSecret {
+    /// The key bytes.
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            Self::Configured(b) | Self::Generated(b) => b,
+        }
+    }
+}
+
+impl fmt::Debug for JwtSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Configured(_) => f.write_str("Configured(<redacted>)"),
+            Self::Generated(_) => f.write_str("Generated(<redacted>)"),
+        }
+    }
+}
+
+/// Everything the gateway reads from the environment.
+#[derive(Clone)]
+pub struct Config {
+    /// `TRELLIS_ENV`.
+    pub env: Environment,
+    /// `TRELLIS_HTTP_ADDR`: the public listener.
+    pub http_addr: SocketAddr,
+    /// `TRELLIS_INTERNAL_ADDR`: the internal listener.
+    pub internal_addr: SocketAddr,
+    /// `DATABASE_URL`.
+    pub database_url: String,
+    /// `TRELLIS_DB_MAX_CONNECTIONS`.
+    pub db_max_connections: u32,
+    /// `TRELLIS_AUTO_MIGRATE`.
+    pub auto_migrate: bool,
+    /// `TRELLIS_JWT_SECRET`.
+    pub jwt_secret: JwtSecret,
+    /// `TRELLIS_JWT_ISSUER`.
+    pub jwt_issuer: String,
+    /// `TRELLIS_JWT_AUDIENCE`.
+    pub jwt_audience: String,
+    /// `TRELLIS_ACCESS_TOKEN_TTL`.
+    pub access_token_ttl: Duration,
+    /// `TRELLIS_LOG_FORMAT`.
+    pub log_format: LogFormat,
+    /// `RUST_LOG`.
+    pub log_filter: String,
+    /// `TRELLIS_CORS_ORIGINS`.
+    pub cors_origins: Vec<String>,
+    /// `TRELLIS_TRUSTED_PROXIES`.
+    pub trusted_proxies: Vec<IpNet>,
+    /// `TRELLIS_RATE_LIMITS`.
+    pub rate_limits: bool,
+    /// `TRELLIS_BODY_LIMIT`: largest request body in bytes.
+    pub body_limit: usize,
+    /// `TRELLIS_HSTS_MAX_AGE`: sends `Strict-Transport-Security` when set.
+    pub hsts_max_age: Option<Duration>,
+    /// `TRELLIS_SHUTDOWN_TIMEOUT`: how long in-flight requests may finish.
+    pub shutdown_timeout: Duration,
+    /// `TRELLIS_SETTINGS_CACHE_TTL`: staleness bound of runtime settings.
+    pub settings_cache_ttl: Duration,
+    /// `CRON_SECRET`: enables `/internal/cron/*`.
+    pub cron_secret: Option<String>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("env", &self.env)
+            .field("http_addr", &self.http_addr)
+            .field("internal_addr", &self.internal_addr)
+            .field("database", &redact_url(&self.database_url))
+            .field("auto_migrate", &self.auto_migrate)
+            .field("jwt_secret", &self.jwt_secret)
+            .field("log_format", &self.log_format)
+            .field("cors_origins", &self.cors_origins)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("rate_limits", &self.rate_limits)
+            .field(
+                "cron_secret",
+                &self.cron_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// Hides the password of a database URL for logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// One configuration key with a bad value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The environment variable.
+    pub key: &'static str,
+    /// What is wrong, for the operator.
+    pub reason: String,
+}
+
+/// Every configuration problem found.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "invalid configuration:")?;
+        for e in &self.0 {
+            writeln!(f, "  {}: {}", e.key, e.reason)?;
+        }
+        Ok(())
+    }
+}
+
+/// Secrets that ship in examples and tutorials; refused in production.
+const WEAK_SECRETS: &[&str] = &["secret", "changeme", "change-me", "password", "development"];
+
+/// The smallest acceptable HS256 key.
+pub const MIN_JWT_SECRET_BYTES: usize = trellis_kernel::auth::MIN_SECRET_BYTES;
+
+struct Reader<'a> {
+    lookup: &'a dyn Fn(&str) -> Option<String>,
+    errors: Vec<ConfigError>,
+}
+
+impl Reader<'_> {
+    fn raw(&self, key: &str) -> Option<String> {
+        (self.lookup)(key)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    }
+
+    fn fail(&mut self, key: &'static str, reason: impl Into<String>) {
+        self.errors.push(ConfigError {
+            key,
+            reason: reason.into(),
+        });
+    }
+
+    /// Parses `key` with `parse`, falling back to `default` (and recording the error).
+    fn parse<T>(
+        &mut self,
+        key: &'static str,
+        default: T,
+        expected: &str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> T {
+        match self.raw(key) {
+            None => default,
+            Some(value) => parse(&value).unwrap_or_else(|| {
+                self.fail(key, format!("invalid value {value:?}: expected {expected}"));
+                default
+            }),
+        }
+    }
+
+    fn parsed<T: FromStr>(&mut self, key: &'static str, default: T, expected: &str) -> T {
+        self.parse(key, default, expected, |v| v.parse().ok())
+    }
+
+    fn bool(&mut self, key: &'static str, default: bool) -> bool {
+        self.parse(key, default, "true/false, on/off, 1/0", |v| {
+            match v.to_ascii_lowercase().as_str() {
+                "true" | "on" | "1" | "yes" => Some(true),
+                "false" | "off" | "0" | "no" => Some(false),
+                _ => None,
+            }
+        })
+    }
+
+    fn duration(&mut self, key: &'static str, default: Duration) -> Duration {
+        self.parse(key, default, "a duration such as 30s, 15m or 1h", |v| {
+            humantime::parse_duration(v).ok()
+        })
+    }
+
+    fn list(&self, key: &str) -> Vec<String> {
+        self.raw(key)
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl Config {
+    /// Reads the process environment (after `.env`, which `main` loads).
+    pub fn from_env() -> Result<Self, ConfigErrors> {
+        Self::from_lookup(&|key| std::env::var(key).ok())
+    }
+
+    /// Reads configuration through `lookup`, reporting every bad key at once.
+    pub fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigErrors> {
+        let mut r = Reader {
+            lookup,
+            errors: Vec::new(),
+        };
+        let env = r.parse(
+            "TRELLIS_ENV",
+            Environment::Development,
+            "development or production",
+            |v| match v {
+                "development" | "dev" => Some(Environment::Development),
+                "production" | "prod" => Some(Environment::Production),
+                _ => None,
+            },
+        );
+        let http_addr = r.parsed(
+            "TRELLIS_HTTP_ADDR",
+            SocketAddr::from(([0, 0, 0, 0], 8080)),
+            "host:port, such as 0.0.0.0:8080",
+        );
+        let internal_addr = r.parsed(
+            "TRELLIS_INTERNAL_ADDR",
+            SocketAddr::from(([127, 0, 0, 1], 8081)),
+            "host:port, such as 127.0.0.1:8081",
+        );
+        let database_url = r
+            .raw("DATABASE_URL")
+            .unwrap_or_else(|| "sqlite://./data/trellis.db?mode=rwc".to_string());
+        if trellis_kernel::db::backend_of(&database_url).is_none() {
+            r.fail(
+                "DATABASE_URL",
+                "must start with sqlite: or postgres:// (postgresql://)",
+            );
+        }
+        let db_max_connections = r.parse(
+            "TRELLIS_DB_MAX_CONNECTIONS",
+            16,
+            "a whole number from 1 to 1000",
+            |v| v.parse().ok().filter(|n| (1..=1000).contains(n)),
+        );
+        let auto_migrate = r.bool("TRELLIS_AUTO_MIGRATE", true);
+
+        let jwt_secret = match r.raw("TRELLIS_JWT_SECRET") {
+            Some(secret) => {
+                if secret.len() < MIN_JWT_SECRET_BYTES {
+                    r.fail(
+                        "TRELLIS_JWT_SECRET",
+                        format!("must be at least {MIN_JWT_SECRET_BYTES} bytes long"),
+                    );
+                } else if env == Environment::Production && is_weak(&secret) {
+                    r.fail(
+                        "TRELLIS_JWT_SECRET",
+                        "is a well-known or low-entropy value; generate one with `openssl rand -base64 48`",
+                    );
+                }
+                JwtSecret::Configured(secret.into_bytes())
+            }
+            None => {
+                if env == Environment::Production {
+                    r.fail(
+                        "TRELLIS_JWT_SECRET",
+                        "is required in production (generate one with `openssl rand -base64 48`)",
+                    );
+                }
+                let mut key = vec![0_u8; 48];
+                rand::fill(&mut key[..]);
+                JwtSecret::Generated(key)
+            }
+        };
+        let jwt_issuer = r
+            .raw("TRELLIS_JWT_ISSUER")
+            .unwrap_or_else(|| "trellis".into());
+        let jwt_audience = r
+            .raw("TRELLIS_JWT_AUDIENCE")
+            .unwrap_or_else(|| "trellis-api".into());
+        let access_token_ttl = r.duration("TRELLIS_ACCESS_TOKEN_TTL", Duration::from_secs(15 * 60));
+
+        let log_format = r.parse(
+            "TRELLIS_LOG_FORMAT",
+            LogFormat::Pretty,
+            "pretty or json",
+            |v| match v {
+                "pretty" => Some(LogFormat::Pretty),
+                "json" => Some(LogFormat::Json),
+                _ => None,
+            },
+        );
+        let log_filter = r
+            .raw("RUST_LOG")
+            .unwrap_or_else(|| "info,sqlx=warn,sea_orm=warn".into());
+
+        let cors_origins = r.list("TRELLIS_CORS_ORIGINS");
+        for origin in &cors_origins {
+            if !(origin.starts_with("http://") || origin.starts_with("https://"))
+                || origin.ends_with('/')
+            {
+                r.fail(
+                    "TRELLIS_CORS_ORIGINS",
+                    format!("{origin:?} is not an origin such as https://app.example.com"),
+                );
+            }
+        }
+        let mut trusted_proxies = Vec::new();
+        for entry in r.list("TRELLIS_TRUSTED_PROXIES") {
+            let parsed = entry
+                .parse::<IpNet>()
+                .or_else(|_| entry.parse::<std::net::IpAddr>().map(IpNet::from));
+            match parsed {
+                Ok(net) => trusted_proxies.push(net),
+                Err(_) => r.fail(
+                    "TRELLIS_TRUSTED_PROXIES",
+                    format!("{entry:?} is not an IP address or CIDR range"),
+                ),
+            }
+        }
+        let rate_limits = r.bool("TRELLIS_RATE_LIMITS", true);
+        let body_limit = r.parse(
+            "TRELLIS_BODY_LIMIT",
+            1024 * 1024,
+            "a size in bytes from 1024 to 1073741824",
+            |v| v.parse().ok().filter(|n| (1024..=1 << 30).contains(n)),
+        );
+        let hsts_max_age = r
+            .raw("TRELLIS_HSTS_MAX_AGE")
+            .map(|_| r.duration("TRELLIS_HSTS_MAX_AGE", Duration::ZERO));
+        let shutdown_timeout = r.duration("TRELLIS_SHUTDOWN_TIMEOUT", Duration::from_secs(30));
+        let settings_cache_ttl = r.duration("TRELLIS_SETTINGS_CACHE_TTL", Duration::from_secs(5));
+        let cron_secret = r.raw("CRON_SECRET");
+        if let Some(secret) = &cron_secret
+            && secret.len() < 16
+        {
+            r.fail("CRON_SECRET", "must be at least 16 characters long");
+        }
+
+        if !r.errors.is_empty() {
+            return Err(ConfigErrors(r.errors));
+        }
+        Ok(Self {
+            env,
+            http_addr,
+            internal_addr,
+            database_url,
+            db_max_connections,
+            auto_migrate,
+            jwt_secret,
+            jwt_issuer,
+            jwt_audience,
+            access_token_ttl,
+            log_format,
+            log_filter,
+            cors_origins,
+            trusted_proxies,
+            rate_limits,
+            body_limit,
+            hsts_max_age,
+            shutdown_timeout,
+            settings_cache_ttl,
+            cron_secret,
+        })
+    }
+}
+
+fn is_weak(secret: &str) -> bool {
+    let lower = secret.to_ascii_lowercase();
+    let distinct = {
+        let mut bytes: Vec<u8> = secret.bytes().collect();
+        bytes.sort_unstable();
+        bytes.dedup();
+        bytes.len()
+    };
+    distinct < 10 || WEAK_SECRETS.iter().any(|w| lower.contains(w))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn parse(pairs: &[(&str, &str)]) -> Result<Config, ConfigErrors> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(&|k| map.get(k).cloned())
+    }
+
+    fn keys(result: Result<Config, ConfigErrors>) -> Vec<&'static str> {
+        result
+            .err()
+            .map(|e| e.0.iter().map(|e| e.key).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn no_configuration_starts_a_development_server_on_sqlite() {
+        let config = parse(&[]);
+        assert!(config.is_ok());
+        if let Ok(c) = config {
+            assert_eq!(c.env, Environment::Development);
+            assert_eq!(c.database_url, "sqlite://./data/trellis.db?mode=rwc");
+            assert_eq!(c.http_addr.port(), 8080);
+            assert_eq!(c.internal_addr.to_string(), "127.0.0.1:8081");
+            assert!(matches!(c.jwt_secret, JwtSecret::Generated(ref k) if k.len() >= 32));
+            assert_eq!(c.body_limit, 1024 * 1024);
+            assert!(c.rate_limits);
+        }
+    }
+
+    #[test]
+    fn every_bad_key_is_named() {
+        let result = parse(&[
+            ("TRELLIS_HTTP_ADDR", "not-an-address"),
+            ("TRELLIS_AUTO_MIGRATE", "maybe"),
+            ("TRELLIS_LOG_FORMAT", "xml"),
+            ("DATABASE_URL", "mysql://x"),
+            ("TRELLIS_TRUSTED_PROXIES", "10.0.0.0/8, banana"),
+            ("TRELLIS_ACCESS_TOKEN_TTL", "soon"),
+        ]);
+        assert_eq!(
+            keys(result),
+            vec![
+                "TRELLIS_HTTP_ADDR",
+                "DATABASE_URL",
+                "TRELLIS_AUTO_MIGRATE",
+                "TRELLIS_ACCESS_TOKEN_TTL",
+                "TRELLIS_LOG_FORMAT",
+                "TRELLIS_TRUSTED_PROXIES",
+            ]
+        );
+    }
+
+    #[test]
+    fn production_refuses_missing_short_or_weak_secrets() {
+        assert_eq!(
+            keys(parse(&[("TRELLIS_ENV", "production")])),
+            vec!["TRELLIS_JWT_SECRET"]
+        );
+        assert_eq!(
+            keys(parse(&[
+                ("TRELLIS_ENV", "production"),
+                ("TRELLIS_JWT_SECRET", "short")
+            ])),
+            vec!["TRELLIS_JWT_SECRET"]
+        );
+        assert_eq!(
+            keys(parse(&[
+                ("TRELLIS_ENV", "production"),
+                ("TRELLIS_JWT_SECRET", "changeme-changeme-changeme-changeme"),
+            ])),
+            vec!["TRELLIS_JWT_SECRET"]
+        );
+        assert_eq!(
+            keys(parse(&[
+                ("TRELLIS_ENV", "production"),
+                (
+                    "TRELLIS_JWT_SECRET",
+                    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                ),
+            ])),
+            vec!["TRELLIS_JWT_SECRET"]
+        );
+        let ok = parse(&[
+            ("TRELLIS_ENV", "production"),
+            ("TRELLIS_JWT_SECRET", "q8Vn2xR0tL5mZ7cW1bK9yH3dF6gJ4sPe"),
+        ]);
+        assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn lists_and_durations_parse() {
+        let config = parse(&[
+            (
+                "TRELLIS_CORS_ORIGINS",
+                "https://app.example.com, http://localhost:5173",
+            ),
+            ("TRELLIS_TRUSTED_PROXIES", "10.0.0.1, 172.16.0.0/12"),
+            ("TRELLIS_ACCESS_TOKEN_TTL", "5m"),
+            ("TRELLIS_HSTS_MAX_AGE", "365days"),
+            ("TRELLIS_RATE_LIMITS", "off"),
+        ]);
+        assert!(config.is_ok());
+        if let Ok(c) = config {
+            assert_eq!(c.cors_origins.len(), 2);
+            assert_eq!(c.trusted_proxies.len(), 2);
+            assert_eq!(c.access_token_ttl, Duration::from_secs(300));
+            assert_eq!(c.hsts_max_age, Some(Duration::from_secs(365 * 86_400)));
+            assert!(!c.rate_limits);
+        }
+        assert_eq!(
+            keys(parse(&[("TRELLIS_CORS_ORIGINS", "*")])),
+            vec!["TRELLIS_CORS_ORIGINS"]
+        );
+    }
+
+    #[test]
+    fn database_password_is_redacted() {
+        assert_eq!(
+            redact_url("postgres://app:hunter2@db:5432/trellis"),
+            "postgres://app:***@db:5432/trellis"
+        );
+        assert_eq!(redact_url("sqlite://./data/t.db"), "sqlite://./data/t.db");
+    }
+}

@@ -1,0 +1,423 @@
+//! Every error becomes an RFC 9457 problem document.
+//!
+//! Handlers return `Result<_, X>` where `X` is a status set declared with
+//! [`problems!`]: it documents exactly the statuses that operation can answer
+//! with, and wraps an [`ApiError`]. Everything poem or poem-openapi rejects
+//! before a handler runs (malformed JSON, wrong content type, unknown route,
+//! method not allowed, missing token) is converted by [`into_problem_response`].
+//! A 5xx never shows internal text: it logs the cause under an error id and
+//! returns only that id.
+
+use std::{borrow::Cow, error::Error as StdError, fmt};
+
+use poem::{
+    IntoResponse, Response,
+    error::{MethodNotAllowedError, NotFoundError, ResponseError},
+    http::{HeaderValue, StatusCode, header},
+};
+use poem_openapi::{
+    Object, OperationId,
+    error::{
+        AuthorizationError, ContentTypeError, ParseParamError, ParsePathError,
+        ParseRequestPayloadError,
+    },
+    registry::{MetaMediaType, MetaResponse, MetaResponses, Registry},
+    types::Type,
+};
+use trellis_kernel::{DomainError, ErrorKind, FieldError};
+use uuid::Uuid;
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Clone, Object)]
+pub struct Problem {
+    /// A URI naming the kind of problem (`urn:trellis:problem:<code>`).
+    #[oai(rename = "type")]
+    pub problem_type: String,
+    /// A short summary of the status.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What happened, for a person.
+    #[oai(skip_serializing_if_is_none)]
+    pub detail: Option<String>,
+    /// Stable machine-readable code, such as `appointment.slot_taken`.
+    pub code: String,
+    /// Per-field problems of a rejected body.
+    #[oai(skip_serializing_if_is_empty, default)]
+    pub errors: Vec<FieldError>,
+    /// For server faults: quote it when reporting; it finds the cause in our logs.
+    #[oai(skip_serializing_if_is_none)]
+    pub error_id: Option<String>,
+}
+
+/// An error on its way to the client.
+pub struct ApiError {
+    status: StatusCode,
+    code: Cow<'static, str>,
+    detail: Option<String>,
+    errors: Vec<FieldError>,
+    headers: Vec<(header::HeaderName, HeaderValue)>,
+    source: Option<Box<dyn StdError + Send + Sync>>,
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiError")
+            .field("status", &self.status)
+            .field("code", &self.code)
+            .field("source", &self.source)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.code, self.status)
+    }
+}
+
+impl StdError for ApiError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn StdError + 'static))
+    }
+}
+
+impl ApiError {
+    /// An error with a status, a stable code and a message for people.
+    pub fn new(
+        status: StatusCode,
+        code: impl Into<Cow<'static, str>>,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self {
+            status,
+            code: code.into(),
+            detail: Some(detail.into()),
+            errors: Vec::new(),
+            headers: Vec::new(),
+            source: None,
+        }
+    }
+
+    /// 401: the caller must sign in (again).
+    pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, code, detail)
+            .with_header(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))
+    }
+
+    /// 403.
+    pub fn forbidden(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, code, detail)
+    }
+
+    /// 404 for things that do not exist, or are not the caller's to see.
+    pub fn not_found(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, code, detail)
+    }
+
+    /// 422 with per-field details.
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let mut e = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "request.validation_failed",
+            "some fields are invalid",
+        );
+        e.errors = errors;
+        e
+    }
+
+    /// 422 from `validator`'s errors.
+    pub fn from_validation(errors: &validator::ValidationErrors) -> Self {
+        Self::validation(trellis_kernel::error::field_errors(errors))
+    }
+
+    /// 500: an unexpected fault. The cause is logged, never sent.
+    pub fn internal(cause: impl StdError + Send + Sync + 'static) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "").with_source(cause)
+    }
+
+    /// 503: a dependency is unavailable.
+    pub fn unavailable(code: &'static str, cause: impl StdError + Send + Sync + 'static) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, code, "").with_source(cause)
+    }
+
+    /// Adds a response header (such as `Retry-After`).
+    pub fn with_header(mut self, name: header::HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    /// Keeps the cause for the logs.
+    pub fn with_source(mut self, cause: impl StdError + Send + Sync + 'static) -> Self {
+        self.source = Some(Box::new(cause));
+        self
+    }
+
+    /// The status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+
+    /// Builds the problem document; server faults are logged here, once.
+    fn to_problem(&self) -> Problem {
+        let status = self.status.as_u16();
+        let title = self
+            .status
+            .canonical_reason()
+            .unwrap_or("Error")
+            .to_string();
+        let (detail, error_id) = if self.status.is_server_error() {
+            let error_id = Uuid::now_v7().to_string();
+            tracing::error!(
+                error_id = %error_id,
+                status,
+                code = %self.code,
+                cause = %ErrorChain(self.source.as_deref()),
+                "request failed"
+            );
+            (
+                Some(
+                    "something went wrong on our side; quote the error_id when reporting it"
+                        .to_string(),
+                ),
+                Some(error_id),
+            )
+        } else {
+            (self.detail.clone().filter(|d| !d.is_empty()), None)
+        };
+        Problem {
+            problem_type: format!("urn:trellis:problem:{}", self.code),
+            title,
+            status,
+            detail,
+            code: self.code.to_string(),
+            errors: self.errors.clone(),
+            error_id,
+        }
+    }
+}
+
+impl<E: DomainError> From<E> for ApiError {
+    fn from(err: E) -> Self {
+        let kind = err.kind();
+        let status =
+            StatusCode::from_u16(kind.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let detail = if kind.is_server_fault() {
+            String::new()
+        } else {
+            err.to_string()
+        };
+        let mut api = Self::new(status, err.code(), detail);
+        api.errors = err.field_errors();
+        if kind == ErrorKind::Unauthorized {
+            api = api.with_header(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        api.with_source(err)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    fn as_response(&self) -> Response {
+        let mut resp = problem_response(&self.to_problem());
+        for (name, value) in &self.headers {
+            resp.headers_mut().insert(name.clone(), value.clone());
+        }
+        resp
+    }
+}
+
+/// Writes a problem document as a response.
+pub fn problem_response(problem: &Problem) -> Response {
+    let body =
+        serde_json::to_vec(&poem_openapi::types::ToJSON::to_json(problem)).unwrap_or_default();
+    Response::builder()
+        .status(StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+        .content_type(PROBLEM_JSON)
+        .body(body)
+}
+
+/// Formats an error and its `source()` chain on one line.
+struct ErrorChain<'a>(Option<&'a (dyn StdError + Send + Sync)>);
+
+impl fmt::Display for ErrorChain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Some(err) = self.0 else {
+            return f.write_str("(no cause recorded)");
+        };
+        write!(f, "{err}")?;
+        let mut next = err.source();
+        while let Some(cause) = next {
+            write!(f, ": {cause}")?;
+            next = cause.source();
+        }
+        Ok(())
+    }
+}
+
+/// Converts any error that reached the edge into a problem response. Errors
+/// we raised keep their code; poem's own errors get codes of their own; an
+/// unrecognised error is a 500 with its cause logged.
+pub fn into_problem_response(err: poem::Error) -> Response {
+    let operation = err.data::<OperationId>().copied();
+    let mut resp = if let Some(api) = err.downcast_ref::<ApiError>() {
+        api.as_response()
+    } else {
+        classify(&err).as_response()
+    };
+    if let Some(operation) = operation {
+        resp.set_data(operation);
+    }
+    resp
+}
+
+fn classify(err: &poem::Error) -> ApiError {
+    use StatusCode as S;
+    if err.is::<ParseRequestPayloadError>() {
+        let detail = err.to_string().replace("parse request payload error: ", "");
+        return ApiError::new(S::BAD_REQUEST, "request.invalid_body", detail);
+    }
+    if err.is::<ParseParamError>() || err.is::<ParsePathError>() {
+        return ApiError::new(S::BAD_REQUEST, "request.invalid_parameter", err.to_string());
+    }
+    if err.is::<ContentTypeError>() {
+        return ApiError::new(
+            S::UNSUPPORTED_MEDIA_TYPE,
+            "request.unsupported_media_type",
+            err.to_string(),
+        );
+    }
+    if err.is::<AuthorizationError>() {
+        return ApiError::unauthorized(
+            "auth.missing_token",
+            "this operation needs a bearer access token",
+        );
+    }
+    if err.is::<NotFoundError>() {
+        return ApiError::not_found("route.not_found", "no such route");
+    }
+    if err.is::<MethodNotAllowedError>() {
+        return ApiError::new(
+            S::METHOD_NOT_ALLOWED,
+            "route.method_not_allowed",
+            "this route does not accept that method",
+        );
+    }
+    let status = err.status();
+    match status {
+        S::PAYLOAD_TOO_LARGE => ApiError::new(
+            status,
+            "request.body_too_large",
+            "the request body is too large",
+        ),
+        s if s.is_client_error() => {
+            // poem's own client errors (bad headers, bad query strings): their text is safe.
+            ApiError::new(s, "request.invalid", err.to_string())
+        }
+        _ => ApiError::new(S::INTERNAL_SERVER_ERROR, "internal", "")
+            .with_source(std::io::Error::other(err.to_string())),
+    }
+}
+
+/// Response metadata for a list of error statuses, all as problem documents.
+pub fn problem_meta(statuses: &[u16]) -> MetaResponses {
+    MetaResponses {
+        responses: statuses
+            .iter()
+            .map(|status| MetaResponse {
+                description: status_description(*status),
+                status: Some(*status),
+                status_range: None,
+                content: vec![MetaMediaType {
+                    content_type: PROBLEM_JSON,
+                    schema: Problem::schema_ref(),
+                }],
+                headers: vec![],
+            })
+            .collect(),
+    }
+}
+
+/// Registers the problem schema.
+pub fn register_problem(registry: &mut Registry) {
+    Problem::register(registry);
+}
+
+fn status_description(status: u16) -> &'static str {
+    match status {
+        400 => "The request is malformed (bad JSON, wrong types, bad parameters).",
+        401 => "Missing, invalid or expired credentials.",
+        403 => "Not allowed for the caller.",
+        404 => "Not found, or not visible to the caller.",
+        409 => "Conflicts with the current state.",
+        413 => "The request body is too large.",
+        415 => "The request body is not JSON.",
+        422 => "A field or rule check failed; see `errors`.",
+        429 => "Too many requests; see `Retry-After`.",
+        500 => "A fault on our side; quote `error_id` when reporting it.",
+        503 => "A dependency is unavailable; retry later.",
+        _ => "Error.",
+    }
+}
+
+/// Declares the error type of an operation group: the statuses it documents,
+/// each answered with a problem document. 500 is always included.
+///
+/// ```ignore
+/// problems!(pub ConfigProblem => 400, 401, 403, 422);
+/// async fn op(&self) -> Result<Json<X>, ConfigProblem>;
+/// ```
+#[macro_export]
+macro_rules! problems {
+    ($(#[$meta:meta])* $vis:vis $name:ident => $($status:literal),+ $(,)?) => {
+        $(#[$meta])*
+        #[derive(Debug)]
+        $vis struct $name(pub $crate::error::ApiError);
+
+        impl ::poem_openapi::ApiResponse for $name {
+            fn meta() -> ::poem_openapi::registry::MetaResponses {
+                $crate::error::problem_meta(&[$($status,)+ 500])
+            }
+            fn register(registry: &mut ::poem_openapi::registry::Registry) {
+                $crate::error::register_problem(registry);
+            }
+        }
+
+        impl ::std::convert::From<$crate::error::ApiError> for $name {
+            fn from(err: $crate::error::ApiError) -> Self {
+                Self(err)
+            }
+        }
+
+        impl<E: ::trellis_kernel::DomainError> ::std::convert::From<E> for $name {
+            fn from(err: E) -> Self {
+                Self($crate::error::ApiError::from(err))
+            }
+        }
+
+        impl ::std::convert::From<$name> for ::poem::Error {
+            fn from(err: $name) -> Self {
+                ::poem::Error::from(err.0)
+            }
+        }
+    };
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        problem_response(&self)
+    }
+}

@@ -1,0 +1,20 @@
+//! The Trellis gateway: configuration, wiring and the HTTP surface.
+//!
+//! Domain crates hold the business rules; this crate reads the environment,
+//! builds their services, translates HTTP to calls and errors to problem
+//! documents, and serves two listeners (public and internal).
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod healthcheck;
+pub mod middleware;
+pub mod openapi;
+pub mod state;
+pub mod telemetry;
+
+pub use app::{App, BoundApp, StartupError};
+pub use config::Config;

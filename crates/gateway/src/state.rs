@@ -1,0 +1,25 @@
+//! What every request handler can reach.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+use trellis_kernel::{SharedClock, auth::TokenCodec, settings::Settings};
+
+use crate::{config::Config, middleware::metrics::Metrics};
+
+/// Shared application state, cheap to clone (every field is a handle).
+#[derive(Clone)]
+pub struct AppState {
+    /// The configuration the process started with.
+    pub config: Arc<Config>,
+    /// The database pool.
+    pub db: DatabaseConnection,
+    /// The source of "now".
+    pub clock: SharedClock,
+    /// Access-token issuing and verification.
+    pub tokens: TokenCodec,
+    /// Runtime settings.
+    pub settings: Settings,
+    /// Prometheus metrics.
+    pub metrics: Arc<Metrics>,
+}

@@ -1,0 +1,169 @@
+//! One way to open the database, whichever it is.
+//!
+//! SQLite is the embedded default and PostgreSQL production; both come from
+//! one URL. SQLite gets the pragmas a server needs (WAL so readers never wait
+//! for the writer, foreign keys enforced, a busy timeout instead of instant
+//! `SQLITE_BUSY` errors under write contention).
+
+use std::{path::Path, time::Duration};
+
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr,
+    sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
+};
+
+/// Pool settings.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    /// Upper bound of pooled connections.
+    pub max_connections: u32,
+    /// Connections kept open while idle.
+    pub min_connections: u32,
+    /// How long a request waits for a free connection before failing with 503.
+    pub acquire_timeout: Duration,
+    /// How long SQLite waits for a competing writer.
+    pub sqlite_busy_timeout: Duration,
+    /// Log every statement (noisy; for debugging).
+    pub log_statements: bool,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 16,
+            min_connections: 1,
+            acquire_timeout: Duration::from_secs(5),
+            sqlite_busy_timeout: Duration::from_secs(5),
+            log_statements: false,
+        }
+    }
+}
+
+/// Which database a URL names.
+pub fn backend_of(url: &str) -> Option<DbBackend> {
+    if url.starts_with("sqlite:") {
+        Some(DbBackend::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Some(DbBackend::Postgres)
+    } else {
+        None
+    }
+}
+
+/// True for SQLite URLs that name no file.
+fn is_sqlite_memory(url: &str) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory")
+}
+
+/// The file a SQLite URL names, if any.
+pub fn sqlite_file(url: &str) -> Option<&Path> {
+    if is_sqlite_memory(url) {
+        return None;
+    }
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or(url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty()).then(|| Path::new(path))
+}
+
+/// Opens a pool for `url`, creating a SQLite file's directory if needed.
+pub async fn connect(url: &str, options: &DbOptions) -> Result<DatabaseConnection, DbErr> {
+    let backend = backend_of(url).ok_or_else(|| {
+        DbErr::Custom("DATABASE_URL must start with sqlite: or postgres://".into())
+    })?;
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.max_connections(options.max_connections)
+        .min_connections(options.min_connections)
+        .acquire_timeout(options.acquire_timeout)
+        .connect_timeout(options.acquire_timeout)
+        .sqlx_logging(options.log_statements);
+
+    if backend == DbBackend::Sqlite {
+        let busy = options.sqlite_busy_timeout;
+        if is_sqlite_memory(url) {
+            // Each in-memory connection is its own database: keep exactly one, forever.
+            opts.max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None::<Duration>)
+                .max_lifetime(None::<Duration>);
+            opts.map_sqlx_sqlite_opts(move |o| o.foreign_keys(true).busy_timeout(busy));
+        } else {
+            if let Some(dir) = sqlite_file(url).and_then(Path::parent)
+                && !dir.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
+            }
+            opts.map_sqlx_sqlite_opts(move |o| {
+                o.create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(busy)
+            });
+        }
+    }
+    Database::connect(opts).await
+}
+
+/// Connections in use and idle, for the metrics endpoint.
+pub fn pool_usage(db: &DatabaseConnection) -> (u32, u32) {
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            let idle = pool.num_idle() as u32;
+            (pool.size().saturating_sub(idle), idle)
+        }
+        DbBackend::Sqlite => {
+            let pool = db.get_sqlite_connection_pool();
+            let idle = pool.num_idle() as u32;
+            (pool.size().saturating_sub(idle), idle)
+        }
+        _ => (0, 0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnectionTrait, Statement};
+
+    use super::*;
+
+    #[test]
+    fn urls_name_their_backend_and_file() {
+        assert_eq!(
+            backend_of("sqlite://./data/x.db?mode=rwc"),
+            Some(DbBackend::Sqlite)
+        );
+        assert_eq!(backend_of("postgres://u@h/db"), Some(DbBackend::Postgres));
+        assert_eq!(backend_of("mysql://u@h/db"), None);
+        assert_eq!(
+            sqlite_file("sqlite://./data/x.db?mode=rwc"),
+            Some(Path::new("./data/x.db"))
+        );
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+    }
+
+    #[tokio::test]
+    async fn sqlite_file_gets_wal_and_foreign_keys() -> Result<(), DbErr> {
+        let dir = tempfile::tempdir().map_err(|e| DbErr::Custom(e.to_string()))?;
+        let url = format!("sqlite://{}/nested/t.db?mode=rwc", dir.path().display());
+        let db = connect(&url, &DbOptions::default()).await?;
+        let pragma = |sql: &'static str| {
+            let db = db.clone();
+            async move {
+                let row = db
+                    .query_one_raw(Statement::from_string(DbBackend::Sqlite, sql))
+                    .await?
+                    .ok_or_else(|| DbErr::Custom("no row".into()))?;
+                row.try_get_by_index::<String>(0)
+                    .or_else(|_| row.try_get_by_index::<i64>(0).map(|n| n.to_string()))
+            }
+        };
+        assert_eq!(pragma("PRAGMA journal_mode").await?, "wal");
+        assert_eq!(pragma("PRAGMA foreign_keys").await?, "1");
+        assert_eq!(pragma("PRAGMA busy_timeout").await?, "5000");
+        Ok(())
+    }
+}

@@ -1,0 +1,24 @@
+//! The shared vocabulary of Trellis.
+//!
+//! Every domain crate speaks in these terms: typed ids, a [`Clock`](clock::Clock)
+//! that tests can steer, cursor pagination, the error kinds the gateway maps to
+//! HTTP, the authenticated [`Principal`](auth::Principal), the database
+//! connection and the runtime settings store. Nothing here knows a business
+//! rule; the ports domains need from each other are declared here and wired by
+//! the gateway.
+
+pub mod auth;
+pub mod clock;
+pub mod db;
+pub mod error;
+pub mod id;
+pub mod pagination;
+pub mod settings;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use auth::{Principal, Role};
+pub use clock::{Clock, SharedClock, SystemClock};
+pub use error::{DomainError, ErrorKind, FieldError};
+pub use pagination::{Cursor, Page, PageRequest};

@@ -1,0 +1,39 @@
+# Trellis tasks. `just` lists them.
+
+set dotenv-load := false
+
+default:
+    @just --list
+
+# Serve on the embedded SQLite default (./data/trellis.db).
+run *args:
+    cargo run -- {{args}}
+
+# Run every test on SQLite (the README's test command).
+test *args:
+    cargo test --workspace {{args}}
+
+# Run every test on a throwaway PostgreSQL cluster (installed if missing).
+test-pg *args:
+    scripts/with-postgres.sh env TRELLIS_TEST_DB=postgres cargo test --workspace {{args}}
+
+# Apply, roll back or inspect migrations: just migrate up|down|status|fresh
+migrate *args:
+    cargo run -- migrate {{args}}
+
+# Regenerate the committed OpenAPI documents.
+openapi:
+    cargo run -- openapi --out openapi
+
+# Formatting and lints, as CI runs them.
+lint:
+    cargo fmt --all --check
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Format the code.
+fmt:
+    cargo fmt --all
+
+# Everything CI runs.
+ci:
+    bash .ci/run

@@ -1,0 +1,22 @@
+//! Every schema migration of Trellis, in order.
+//!
+//! One file per migration, named `mYYYYMMDD_NNNNNN_<domain>_<what>.rs`. A
+//! migration declares its own identifiers (`DeriveIden` enums) and never
+//! imports a live entity, so it keeps meaning what it meant when it was
+//! written. Every migration runs on SQLite and PostgreSQL and has a working
+//! `down`.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_system_app_config;
+
+/// The ordered list of migrations.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_system_app_config::Migration)]
+    }
+}

@@ -1,0 +1,213 @@
+//! Black-box test harness: start the real gateway on port 0 against a fresh
+//! database and talk to it over HTTP, as a frontend would.
+//!
+//! ```ignore
+//! let app = TestApp::spawn().await;
+//! let resp = app.get("/healthz").send().await?;
+//! ```
+//!
+//! The database follows the environment (see `trellis_kernel::testing`): a
+//! temporary SQLite file by default, a fresh PostgreSQL database when
+//! `TEST_DATABASE_URL` is set.
+
+use std::{collections::HashMap, net::SocketAddr};
+
+use reqwest::{Client, RequestBuilder, Response};
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+use trellis_gateway::{App, Config, state::AppState};
+use trellis_kernel::{
+    Role,
+    auth::Claims,
+    id::{SessionId, UserId},
+    testing::TestDatabase,
+};
+
+/// The signing key every test gateway uses, so tests can forge tokens.
+pub const TEST_JWT_SECRET: &str = "test-signing-key-0123456789-abcdefghijklmnop";
+
+/// A running gateway with its own database.
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>` of the public listener.
+    pub public_url: String,
+    /// `http://127.0.0.1:<port>` of the internal listener.
+    pub internal_url: String,
+    /// The public listener's address.
+    pub public_addr: SocketAddr,
+    /// An HTTP client (no redirects, no proxies).
+    pub client: Client,
+    /// The application's state (token codec, settings, database).
+    pub state: AppState,
+    shutdown: CancellationToken,
+    _database: TestDatabase,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// The configuration a test gateway starts from, plus `overrides`.
+pub fn test_config(database_url: &str, overrides: &[(&str, &str)]) -> Result<Config, String> {
+    let mut env: HashMap<String, String> = [
+        ("TRELLIS_HTTP_ADDR", "127.0.0.1:0"),
+        ("TRELLIS_INTERNAL_ADDR", "127.0.0.1:0"),
+        ("TRELLIS_JWT_SECRET", TEST_JWT_SECRET),
+        ("DATABASE_URL", database_url),
+        ("TRELLIS_SETTINGS_CACHE_TTL", "1s"),
+        ("TRELLIS_SHUTDOWN_TIMEOUT", "2s"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    for (k, v) in overrides {
+        env.insert(k.to_string(), v.to_string());
+    }
+    Config::from_lookup(&|k| env.get(k).cloned()).map_err(|e| e.to_string())
+}
+
+impl TestApp {
+    /// Starts a gateway with the default test configuration.
+    pub async fn spawn() -> Self {
+        Self::spawn_with(&[]).await
+    }
+
+    /// Starts a gateway with some configuration keys overridden.
+    #[allow(clippy::expect_used)]
+    pub async fn spawn_with(overrides: &[(&str, &str)]) -> Self {
+        let database = TestDatabase::create()
+            .await
+            .expect("create a test database");
+        let config = test_config(database.url(), overrides).expect("valid test configuration");
+        let bound = App::build(config)
+            .await
+            .expect("build the app")
+            .bind()
+            .await
+            .expect("bind listeners");
+        let (public_addr, internal_addr) = (bound.public_addr, bound.internal_addr);
+        let state = bound.state().clone();
+        let shutdown = CancellationToken::new();
+        tokio::spawn(bound.run(shutdown.clone()));
+        let client = Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .build()
+            .expect("an HTTP client");
+        Self {
+            public_url: format!("http://{public_addr}"),
+            internal_url: format!("http://{internal_addr}"),
+            public_addr,
+            client,
+            state,
+            shutdown,
+            _database: database,
+        }
+    }
+
+    /// A request to the public listener.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.public_url))
+    }
+
+    /// GET on the public listener.
+    pub fn get(&self, path: &str) -> RequestBuilder {
+        self.request(reqwest::Method::GET, path)
+    }
+
+    /// POST with a JSON body on the public listener.
+    pub fn post_json(&self, path: &str, body: &Value) -> RequestBuilder {
+        self.request(reqwest::Method::POST, path).json(body)
+    }
+
+    /// A request to the internal listener.
+    pub fn internal(&self, method: reqwest::Method, path: &str) -> RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.internal_url))
+    }
+
+    /// Signs an access token for a made-up user with `roles`.
+    #[allow(clippy::expect_used)]
+    pub fn token_for(&self, roles: &[Role]) -> String {
+        self.state
+            .tokens
+            .issue(UserId::new(), SessionId::new(), roles, false)
+            .expect("sign a token")
+            .token
+    }
+
+    /// Signs arbitrary claims (expired, foreign audience...).
+    #[allow(clippy::expect_used)]
+    pub fn sign(&self, claims: &Claims) -> String {
+        self.state.tokens.sign(claims).expect("sign claims")
+    }
+
+    /// Stops the gateway gracefully.
+    pub fn shutdown(&self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// A response read as JSON, with its status and headers kept.
+#[derive(Debug)]
+pub struct Reply {
+    /// The status code.
+    pub status: u16,
+    /// The headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// The body as JSON (`Null` when empty or not JSON).
+    pub body: Value,
+    /// The body as text.
+    pub text: String,
+}
+
+impl Reply {
+    /// Reads a response.
+    pub async fn from(resp: Response) -> Self {
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Self {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    /// A header's value as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts this is a problem document with `status` and `code`.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16, code: &str) {
+        assert_eq!(self.status, status, "status of {}", self.text);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "content type of {}",
+            self.text
+        );
+        assert_eq!(self.body["code"], code, "code of {}", self.text);
+        assert_eq!(self.body["status"], status, "status field of {}", self.text);
+        assert!(self.body["title"].is_string(), "title of {}", self.text);
+        assert!(self.body["type"].is_string(), "type of {}", self.text);
+    }
+}
+
+/// Sends a request and reads the reply; a transport failure fails the test.
+#[allow(clippy::expect_used)]
+pub async fn send(request: RequestBuilder) -> Reply {
+    Reply::from(
+        request
+            .send()
+            .await
+            .expect("the request reaches the server"),
+    )
+    .await
+}

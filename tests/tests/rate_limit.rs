@@ -1,0 +1,100 @@
+//! The rate limiter: 429 with headers, recovery, per-key counting, opt-out.
+
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::json;
+use trellis_kernel::Role;
+use trellis_tests::{TestApp, send};
+
+/// Sets one class's quota through the internal API.
+async fn set_quota(app: &TestApp, key: &str, limit: u32, window_secs: u32) {
+    let token = app.token_for(&[Role::Staff]);
+    let reply = send(
+        app.internal(Method::PATCH, "/internal/config")
+            .bearer_auth(&token)
+            .json(&json!({ key: {"limit": limit, "window_secs": window_secs} })),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+}
+
+#[tokio::test]
+async fn over_the_limit_is_429_then_recovers_after_the_window() {
+    let app = TestApp::spawn().await;
+    set_quota(&app, "rate_limit.general", 2, 1).await;
+
+    let first = send(app.get("/api/v1/anything")).await;
+    assert_eq!(first.header("ratelimit-limit"), Some("2"));
+    assert_eq!(first.header("ratelimit-remaining"), Some("1"));
+    assert_eq!(first.header("ratelimit-policy"), Some("2;w=1"));
+    send(app.get("/api/v1/anything")).await;
+
+    let limited = send(app.get("/api/v1/anything")).await;
+    limited.assert_problem(429, "rate_limit.exceeded");
+    assert_eq!(limited.header("retry-after"), Some("1"));
+    assert_eq!(limited.header("ratelimit-remaining"), Some("0"));
+
+    // The window is one second: after it, requests pass again.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let recovered = send(app.get("/api/v1/anything")).await;
+    assert_eq!(recovered.status, 404, "{}", recovered.text);
+}
+
+#[tokio::test]
+async fn users_are_counted_apart_from_their_ip() {
+    let app = TestApp::spawn().await;
+    set_quota(&app, "rate_limit.general", 1, 60).await;
+    let alice = app.token_for(&[]);
+    let bob = app.token_for(&[]);
+    assert_eq!(
+        send(app.get("/api/v1/x").bearer_auth(&alice)).await.status,
+        404
+    );
+    send(app.get("/api/v1/x").bearer_auth(&alice))
+        .await
+        .assert_problem(429, "rate_limit.exceeded");
+    // Bob, from the same IP, has his own counter; so does the anonymous IP.
+    assert_eq!(
+        send(app.get("/api/v1/x").bearer_auth(&bob)).await.status,
+        404
+    );
+    assert_eq!(send(app.get("/api/v1/x")).await.status, 404);
+}
+
+#[tokio::test]
+async fn forwarded_for_only_counts_from_trusted_proxies() {
+    let untrusted = TestApp::spawn().await;
+    set_quota(&untrusted, "rate_limit.general", 1, 60).await;
+    let from = |app: &TestApp, ip: &str| app.get("/api/v1/x").header("x-forwarded-for", ip);
+    assert_eq!(send(from(&untrusted, "198.51.100.1")).await.status, 404);
+    // Spoofing another address does not buy a fresh counter.
+    send(from(&untrusted, "198.51.100.2"))
+        .await
+        .assert_problem(429, "rate_limit.exceeded");
+
+    let proxied = TestApp::spawn_with(&[("TRELLIS_TRUSTED_PROXIES", "127.0.0.1")]).await;
+    set_quota(&proxied, "rate_limit.general", 1, 60).await;
+    assert_eq!(send(from(&proxied, "198.51.100.1")).await.status, 404);
+    assert_eq!(send(from(&proxied, "198.51.100.2")).await.status, 404);
+    send(from(&proxied, "198.51.100.1"))
+        .await
+        .assert_problem(429, "rate_limit.exceeded");
+}
+
+#[tokio::test]
+async fn health_probes_are_never_limited_and_limits_can_be_switched_off() {
+    let app = TestApp::spawn().await;
+    set_quota(&app, "rate_limit.general", 1, 60).await;
+    for _ in 0..5 {
+        assert_eq!(send(app.get("/healthz")).await.status, 200);
+    }
+
+    let off = TestApp::spawn_with(&[("TRELLIS_RATE_LIMITS", "off")]).await;
+    set_quota(&off, "rate_limit.general", 1, 60).await;
+    for _ in 0..3 {
+        let reply = send(off.get("/api/v1/x")).await;
+        assert_eq!(reply.status, 404);
+        assert!(reply.header("ratelimit-limit").is_none());
+    }
+}
