@@ -173,6 +173,42 @@ async fn cors_allows_only_configured_origins() {
 }
 
 #[tokio::test]
+async fn graceful_shutdown_finishes_in_flight_requests() {
+    let app = TestApp::spawn().await;
+    let token = app.token_for(&[trellis_kernel::Role::Staff]);
+    // A request whose body is still arriving when shutdown begins.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
+    let body = reqwest::Body::wrap_stream(futures_util::stream::unfold(rx, |mut rx| async {
+        rx.recv().await.map(|chunk| (chunk, rx))
+    }));
+    let request = app
+        .internal(Method::PATCH, "/internal/config")
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(body)
+        .send();
+    let in_flight = tokio::spawn(request);
+    tx.send(Ok(br#"{"rate_limit.general": "#.to_vec()))
+        .await
+        .ok();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+
+    app.shutdown();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    tx.send(Ok(br#"{"limit": 7, "window_secs": 60}}"#.to_vec()))
+        .await
+        .ok();
+    drop(tx);
+
+    let reply = trellis_tests::Reply::from(in_flight.await.expect("join").expect("answered")).await;
+    assert_eq!(
+        reply.status, 200,
+        "the in-flight request completed: {}",
+        reply.text
+    );
+}
+
+#[tokio::test]
 async fn graceful_shutdown_stops_accepting() {
     let app = TestApp::spawn().await;
     assert_eq!(send(app.get("/healthz")).await.status, 200);
