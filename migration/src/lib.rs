@@ -9,6 +9,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_system_app_config;
+mod m20261122_000002_identity_accounts;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -17,6 +18,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261122_000001_system_app_config::Migration)]
+        vec![
+            Box::new(m20261122_000001_system_app_config::Migration),
+            Box::new(m20261122_000002_identity_accounts::Migration),
+        ]
     }
 }

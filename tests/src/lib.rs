@@ -10,7 +10,14 @@
 //! temporary SQLite file by default, a fresh PostgreSQL database when
 //! `TEST_DATABASE_URL` is set.
 
-use std::{collections::HashMap, net::SocketAddr};
+pub mod mail;
+
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    path::PathBuf,
+    sync::atomic::{AtomicU64, Ordering},
+};
 
 use reqwest::{Client, RequestBuilder, Response};
 use serde_json::Value;
@@ -26,6 +33,22 @@ use trellis_kernel::{
 /// The signing key every test gateway uses, so tests can forge tokens.
 pub const TEST_JWT_SECRET: &str = "test-signing-key-0123456789-abcdefghijklmnop";
 
+/// A password that passes the policy.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A unique email address for this test process (tests share an SMTP sink).
+pub fn unique_email(name: &str) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{name}.{}.{n}@example.com", uuid::Uuid::now_v7().simple())
+}
+
+/// A unique phone number (E.164) for this test process.
+pub fn unique_phone() -> String {
+    let n = uuid::Uuid::now_v7().as_u128() % 1_000_000_000;
+    format!("+3519{n:09}")
+}
+
 /// A running gateway with its own database.
 pub struct TestApp {
     /// `http://127.0.0.1:<port>` of the public listener.
@@ -38,8 +61,13 @@ pub struct TestApp {
     pub client: Client,
     /// The application's state (token codec, settings, database).
     pub state: AppState,
+    /// Where this gateway's delivered emails appear.
+    pub mail_dir: PathBuf,
+    /// This gateway's development SMS outbox.
+    pub sms_dir: PathBuf,
     shutdown: CancellationToken,
     _database: TestDatabase,
+    _data: tempfile::TempDir,
 }
 
 impl Drop for TestApp {
@@ -79,7 +107,19 @@ impl TestApp {
         let database = TestDatabase::create()
             .await
             .expect("create a test database");
-        let config = test_config(database.url(), overrides).expect("valid test configuration");
+        let data = tempfile::tempdir().expect("a data directory");
+        let data_dir = data.path().display().to_string();
+        let sink = mail::smtp_sink();
+        let mut env: Vec<(&str, &str)> = vec![("TRELLIS_DATA_DIR", &data_dir)];
+        if let Some(sink) = sink {
+            env.push(("SMTP_URL", &sink.url));
+        }
+        env.extend_from_slice(overrides);
+        let config = test_config(database.url(), &env).expect("valid test configuration");
+        let mail_dir = sink
+            .map(|s| s.dir.clone())
+            .unwrap_or_else(|| data.path().join("mail"));
+        let sms_dir = data.path().join("sms");
         let bound = App::build(config)
             .await
             .expect("build the app")
@@ -101,8 +141,11 @@ impl TestApp {
             public_addr,
             client,
             state,
+            mail_dir,
+            sms_dir,
             shutdown,
             _database: database,
+            _data: data,
         }
     }
 
@@ -142,6 +185,51 @@ impl TestApp {
     #[allow(clippy::expect_used)]
     pub fn sign(&self, claims: &Claims) -> String {
         self.state.tokens.sign(claims).expect("sign claims")
+    }
+
+    /// A JSON request to the public listener with a bearer token.
+    pub fn authed(&self, method: reqwest::Method, path: &str, token: &str) -> RequestBuilder {
+        self.request(method, path).bearer_auth(token)
+    }
+
+    /// Registers a fresh account; returns the token response.
+    #[allow(clippy::panic)]
+    pub async fn register(&self, email: &str, password: &str) -> Value {
+        let reply = send(self.post_json(
+            "/api/v1/auth/register",
+            &serde_json::json!({"email": email, "password": password, "name": "Test User"}),
+        ))
+        .await;
+        assert_eq!(reply.status, 201, "register {email}: {}", reply.text);
+        reply.body
+    }
+
+    /// Registers a fresh account and returns its access token.
+    pub async fn access_token(&self, email: &str) -> String {
+        let body = self.register(email, PASSWORD).await;
+        body["access_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Waits for an email to `to` whose subject contains `subject`.
+    #[allow(clippy::panic)]
+    pub async fn mail(&self, to: &str, subject: &str) -> mail::Mail {
+        mail::wait_for_mail(&self.mail_dir, to, subject)
+            .await
+            .unwrap_or_else(|| {
+                panic!(
+                    "no email {subject:?} to {to} in {}",
+                    self.mail_dir.display()
+                )
+            })
+    }
+
+    /// The code most recently texted to `phone`.
+    #[allow(clippy::expect_used)]
+    pub fn sms_code(&self, phone: &str) -> String {
+        mail::latest_code(&self.sms_dir, phone).expect("a code was texted")
     }
 
     /// Stops the gateway gracefully.

@@ -98,3 +98,44 @@ async fn health_probes_are_never_limited_and_limits_can_be_switched_off() {
         assert!(reply.header("ratelimit-limit").is_none());
     }
 }
+
+#[tokio::test]
+async fn every_auth_class_answers_429_over_its_quota() {
+    let app = TestApp::spawn().await;
+    for (class, path, body) in [
+        (
+            "register",
+            "/api/v1/auth/register",
+            json!({"email": "x@example.com", "password": "short"}),
+        ),
+        (
+            "login",
+            "/api/v1/auth/login",
+            json!({"email": "x@example.com", "password": "wrong password"}),
+        ),
+        ("otp", "/api/v1/auth/otp/request", json!({"phone": "12"})),
+        (
+            "password_reset",
+            "/api/v1/auth/password-reset",
+            json!({"email": "x@example.com"}),
+        ),
+        ("anonymous", "/api/v1/auth/anonymous", json!({})),
+        ("booking", "/api/v1/booking/somebody", json!({})),
+    ] {
+        set_quota(&app, &format!("rate_limit.{class}"), 1, 60).await;
+        let first = send(app.post_json(path, &body)).await;
+        assert_ne!(first.status, 429, "{class}: first request passes");
+        let second = send(app.post_json(path, &body)).await;
+        second.assert_problem(429, "rate_limit.exceeded");
+        assert!(second.header("retry-after").is_some(), "{class}");
+    }
+    // The internal sign-in shares the login class.
+    let token = app.token_for(&[Role::Staff]);
+    let _ = token;
+    let internal = send(
+        app.internal(Method::POST, "/internal/auth/login")
+            .json(&json!({"email": "x@example.com", "password": "wrong password"})),
+    )
+    .await;
+    internal.assert_problem(429, "rate_limit.exceeded");
+}

@@ -12,18 +12,23 @@ use poem::{
 use sea_orm::DbErr;
 use sea_orm_migration::MigratorTrait;
 use tokio_util::sync::CancellationToken;
+use trellis_identity::{
+    Identity, IdentityConfig, IdentityDeps, password::Passwords, service::MembershipDirectory,
+};
 use trellis_kernel::{
     SharedClock, SystemClock,
     auth::{TokenCodec, TokenSettings},
     db::DbOptions,
+    ports::{Mailer, SmsSender},
     settings::{Settings, SettingsRegistry},
 };
 use trellis_migration::Migrator;
 
 use crate::{
     api,
-    config::{Config, JwtSecret, redact_url},
+    config::{Config, Environment, JwtSecret, redact_url},
     error::{ApiError, into_problem_response},
+    mail::LettreMailer,
     middleware::{
         body_limit::BodyLimit,
         metrics::{Metrics, MetricsMiddleware},
@@ -31,6 +36,8 @@ use crate::{
         request_id::{REQUEST_ID, RequestIdMiddleware},
         security_headers::security_headers,
     },
+    revocations::Revocations,
+    sms::DevSmsOutbox,
     state::AppState,
 };
 
@@ -59,6 +66,37 @@ pub enum StartupError {
     /// A server stopped with an error.
     #[error("server error: {0}")]
     Serve(std::io::Error),
+    /// The mail transport could not be set up.
+    #[error("cannot set up email delivery: {0}")]
+    Mail(String),
+}
+
+/// The mailer the configuration asks for: SMTP, or `.eml` files in development.
+fn mailer(config: &Config) -> Result<Arc<dyn Mailer>, StartupError> {
+    let from = config.mail_from.clone();
+    match &config.smtp_url {
+        Some(url) => LettreMailer::smtp(url, from)
+            .map(|m| Arc::new(m) as Arc<dyn Mailer>)
+            .map_err(|e| StartupError::Mail(e.to_string())),
+        None => {
+            let dir = config.data_dir.join("mail");
+            if config.env == Environment::Production {
+                tracing::warn!(dir = %dir.display(), "SMTP_URL is not set: emails are written to files, not sent");
+            } else {
+                tracing::info!(dir = %dir.display(), "SMTP_URL is not set: emails are written as .eml files");
+            }
+            LettreMailer::files(dir, from)
+                .map(|m| Arc::new(m) as Arc<dyn Mailer>)
+                .map_err(|e| StartupError::Mail(e.to_string()))
+        }
+    }
+}
+
+/// Text messages: a development outbox, or refusal in production until a
+/// provider is configured.
+fn sms_sender(config: &Config) -> Arc<dyn SmsSender> {
+    let dir = (config.env == Environment::Development).then(|| config.data_dir.join("sms"));
+    Arc::new(DevSmsOutbox::new(dir))
 }
 
 /// Every runtime setting the application declares.
@@ -127,13 +165,38 @@ impl App {
             clock.clone(),
             config.settings_cache_ttl,
         );
+        let identity = Identity::new(IdentityDeps {
+            clock: clock.clone(),
+            tokens: tokens.clone(),
+            passwords: Passwords::new(),
+            mailer: mailer(&config)?,
+            sms: sms_sender(&config),
+            config: Arc::new(IdentityConfig {
+                refresh_ttl: config.refresh_token_ttl,
+                reuse_grace: config.refresh_reuse_grace,
+                otp_cooldown: config.otp_cooldown,
+                otp_hourly_cap: config.otp_hourly_cap,
+                app_url: config.app_url.clone(),
+                ..IdentityConfig::default()
+            }),
+        });
+        let revocations = Revocations::new(
+            db.clone(),
+            identity.sessions.clone(),
+            clock.clone(),
+            config.access_token_ttl,
+        );
+        revocations.refresh().await;
         let state = AppState {
             config: Arc::new(config),
+            memberships: Arc::new(MembershipDirectory::new(db.clone())),
             db,
             clock,
             tokens,
             settings,
             metrics: Arc::new(Metrics::new()),
+            identity,
+            revocations,
         };
         Ok(Self {
             state,
@@ -282,6 +345,7 @@ impl BoundApp {
             self.app.rate_store.clone(),
             shutdown.clone(),
         ));
+        let revocations = tokio::spawn(self.app.state.revocations.clone().poll(shutdown.clone()));
         let public = Server::new_with_acceptor(self.public).run_with_graceful_shutdown(
             self.app.public_endpoint(),
             shutdown.clone().cancelled_owned(),
@@ -295,6 +359,7 @@ impl BoundApp {
         let result = tokio::try_join!(public, internal);
         shutdown.cancel();
         let _ = janitor.await;
+        let _ = revocations.await;
         self.app.state.db.close_by_ref().await.ok();
         tracing::info!("trellis stopped");
         result.map(|_| ()).map_err(StartupError::Serve)

@@ -28,14 +28,27 @@ pub struct BearerAuth(pub Principal);
 
 async fn verify_bearer(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
     let state = state(req)?;
-    state.tokens.verify(&bearer.token).map_err(|err| {
+    let principal = state.tokens.verify(&bearer.token).map_err(|err| {
         let code = match err {
             TokenError::Expired => "auth.token_expired",
             TokenError::Invalid => "auth.invalid_token",
         };
-        ApiError::unauthorized(code, err.to_string()).into()
-    })
+        ApiError::unauthorized(code, err.to_string())
+    })?;
+    if state.revocations.is_revoked(principal.session_id) {
+        return Err(ApiError::unauthorized(
+            "auth.session_ended",
+            "this session has ended; sign in again",
+        )
+        .into());
+    }
+    Ok(principal)
 }
+
+/// The refresh token of the control center, in an HttpOnly cookie.
+#[derive(SecurityScheme)]
+#[oai(ty = "api_key", key_name = "trellis_refresh", key_in = "cookie")]
+pub struct RefreshCookie(pub ApiKey);
 
 /// Fails with 403 unless the caller holds `role`.
 pub fn require_role(principal: &Principal, role: Role) -> Result<(), ApiError> {

@@ -24,6 +24,12 @@ pub enum Command {
         #[command(subcommand)]
         action: MigrateAction,
     },
+    /// Control-center administration.
+    Admin {
+        /// The administration action.
+        #[command(subcommand)]
+        action: AdminAction,
+    },
     /// Exit 0 if the server configured by TRELLIS_HTTP_ADDR answers /healthz
     /// (for container health checks).
     Healthcheck,
@@ -57,5 +63,21 @@ pub enum MigrateAction {
         /// Required when TRELLIS_ENV=production.
         #[arg(long)]
         force: bool,
+    },
+}
+
+/// Administration actions.
+#[derive(Debug, Subcommand)]
+pub enum AdminAction {
+    /// Create a staff account (or make an existing account staff and set its
+    /// password). The password is prompted for, or read from standard input
+    /// when it is not a terminal.
+    CreateStaff {
+        /// The account's email.
+        #[arg(long)]
+        email: String,
+        /// Also grant the admin role (may change roles and settings).
+        #[arg(long)]
+        admin: bool,
     },
 }

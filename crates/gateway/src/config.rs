@@ -96,6 +96,22 @@ pub struct Config {
     pub settings_cache_ttl: Duration,
     /// `CRON_SECRET`: enables `/internal/cron/*`.
     pub cron_secret: Option<String>,
+    /// `TRELLIS_DATA_DIR`: development outboxes (mail, SMS) live here.
+    pub data_dir: std::path::PathBuf,
+    /// `SMTP_URL`: lettre SMTP URL; unset writes `.eml` files instead.
+    pub smtp_url: Option<String>,
+    /// `TRELLIS_MAIL_FROM`: the sender of every email.
+    pub mail_from: lettre::message::Mailbox,
+    /// `TRELLIS_APP_URL`: base of links in emails.
+    pub app_url: String,
+    /// `TRELLIS_REFRESH_TOKEN_TTL`.
+    pub refresh_token_ttl: Duration,
+    /// `TRELLIS_REFRESH_REUSE_GRACE`.
+    pub refresh_reuse_grace: Duration,
+    /// `TRELLIS_OTP_COOLDOWN`: minimum time between two codes to one phone.
+    pub otp_cooldown: Duration,
+    /// `TRELLIS_OTP_HOURLY_CAP`: codes per phone per hour.
+    pub otp_hourly_cap: u32,
 }
 
 impl fmt::Debug for Config {
@@ -372,6 +388,45 @@ impl Config {
             r.fail("CRON_SECRET", "must be at least 16 characters long");
         }
 
+        let data_dir =
+            std::path::PathBuf::from(r.raw("TRELLIS_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let smtp_url = r.raw("SMTP_URL");
+        if let Some(url) = &smtp_url
+            && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
+        {
+            r.fail("SMTP_URL", "must start with smtp:// or smtps://");
+        }
+        let default_from: lettre::message::Mailbox = lettre::message::Mailbox::new(
+            Some("Trellis".into()),
+            lettre::Address::new("no-reply", "localhost")
+                .unwrap_or_else(|_| unreachable!("a valid address")),
+        );
+        let mail_from = r.parse(
+            "TRELLIS_MAIL_FROM",
+            default_from,
+            "a mailbox such as \"Trellis <no-reply@example.com>\"",
+            |v| v.parse().ok(),
+        );
+        let app_url = r
+            .raw("TRELLIS_APP_URL")
+            .unwrap_or_else(|| "http://localhost:8080".into());
+        if !(app_url.starts_with("http://") || app_url.starts_with("https://")) {
+            r.fail("TRELLIS_APP_URL", "must be an http:// or https:// URL");
+        }
+        let refresh_token_ttl = r.duration(
+            "TRELLIS_REFRESH_TOKEN_TTL",
+            Duration::from_secs(30 * 86_400),
+        );
+        let refresh_reuse_grace =
+            r.duration("TRELLIS_REFRESH_REUSE_GRACE", Duration::from_secs(10));
+        let otp_cooldown = r.duration("TRELLIS_OTP_COOLDOWN", Duration::from_secs(60));
+        let otp_hourly_cap = r.parse(
+            "TRELLIS_OTP_HOURLY_CAP",
+            5,
+            "a whole number from 1 to 100",
+            |v| v.parse().ok().filter(|n| (1..=100).contains(n)),
+        );
+
         if !r.errors.is_empty() {
             return Err(ConfigErrors(r.errors));
         }
@@ -396,6 +451,14 @@ impl Config {
             shutdown_timeout,
             settings_cache_ttl,
             cron_secret,
+            data_dir,
+            smtp_url,
+            mail_from,
+            app_url,
+            refresh_token_ttl,
+            refresh_reuse_grace,
+            otp_cooldown,
+            otp_hourly_cap,
         })
     }
 }

@@ -222,6 +222,10 @@ impl<E: DomainError> From<E> for ApiError {
         if kind == ErrorKind::Unauthorized {
             api = api.with_header(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
+        if let Some(wait) = err.retry_after() {
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            api = api.with_header(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+        }
         api.with_source(err)
     }
 }

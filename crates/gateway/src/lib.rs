@@ -11,8 +11,11 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod healthcheck;
+pub mod mail;
 pub mod middleware;
 pub mod openapi;
+pub mod revocations;
+pub mod sms;
 pub mod state;
 pub mod telemetry;
 

@@ -7,7 +7,7 @@ use sea_orm_migration::MigratorTrait;
 use tokio_util::sync::CancellationToken;
 use trellis_gateway::{
     App, Config,
-    cli::{Cli, Command, MigrateAction},
+    cli::{AdminAction, Cli, Command, MigrateAction},
     config::Environment,
     healthcheck, openapi, telemetry,
 };
@@ -71,6 +71,7 @@ async fn run(command: Command) -> ExitCode {
     let result = match command {
         Command::Serve => serve(config).await,
         Command::Migrate { action } => migrate(config, action).await,
+        Command::Admin { action } => admin(config, action).await,
         Command::Openapi { .. } | Command::Healthcheck => Ok(()),
     };
     match result {
@@ -148,4 +149,51 @@ async fn migrate(config: Config, action: MigrateAction) -> Result<(), String> {
         }
     };
     result.map_err(|e| format!("migration failed: {e}"))
+}
+
+async fn admin(config: Config, action: AdminAction) -> Result<(), String> {
+    let AdminAction::CreateStaff { email, admin } = action;
+    let password = read_password()?;
+    let app = App::build(config).await.map_err(|e| e.to_string())?;
+    let state = app.state();
+    let user = state
+        .identity
+        .staff
+        .create_staff(&state.db, &email, &password, admin)
+        .await
+        .map_err(|e| match e {
+            trellis_identity::Error::Validation(fields) => fields
+                .iter()
+                .map(|f| format!("{} {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+            other => other.to_string(),
+        })?;
+    let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
+    println!(
+        "staff account {} ({}) has roles: {}",
+        user.email.unwrap_or_default(),
+        user.id,
+        roles.join(", ")
+    );
+    Ok(())
+}
+
+/// Prompts on a terminal; reads one line from standard input otherwise.
+fn read_password() -> Result<String, String> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ").map_err(|e| e.to_string())?;
+        let second = rpassword::prompt_password("Repeat it: ").map_err(|e| e.to_string())?;
+        if first != second {
+            return Err("the passwords differ".into());
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    }
 }

@@ -3,9 +3,10 @@
 use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
-use trellis_kernel::{SharedClock, auth::TokenCodec, settings::Settings};
+use trellis_identity::Identity;
+use trellis_kernel::{SharedClock, auth::TokenCodec, ports::Memberships, settings::Settings};
 
-use crate::{config::Config, middleware::metrics::Metrics};
+use crate::{config::Config, middleware::metrics::Metrics, revocations::Revocations};
 
 /// Shared application state, cheap to clone (every field is a handle).
 #[derive(Clone)]
@@ -22,4 +23,10 @@ pub struct AppState {
     pub settings: Settings,
     /// Prometheus metrics.
     pub metrics: Arc<Metrics>,
+    /// Identity services.
+    pub identity: Identity,
+    /// Organization membership lookups, for every domain.
+    pub memberships: Arc<dyn Memberships>,
+    /// Recently ended sessions.
+    pub revocations: Revocations,
 }

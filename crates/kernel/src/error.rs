@@ -84,6 +84,10 @@ pub trait DomainError: std::error::Error + Send + Sync + 'static {
     fn field_errors(&self) -> Vec<FieldError> {
         Vec::new()
     }
+    /// For `TooManyRequests`: when to try again.
+    fn retry_after(&self) -> Option<std::time::Duration> {
+        None
+    }
 }
 
 /// Classifies a database error: a lost or exhausted connection is an outage

@@ -9,10 +9,12 @@
 
 pub mod auth;
 pub mod clock;
+pub mod contact;
 pub mod db;
 pub mod error;
 pub mod id;
 pub mod pagination;
+pub mod ports;
 pub mod settings;
 
 #[cfg(feature = "testing")]

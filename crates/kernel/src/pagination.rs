@@ -45,6 +45,22 @@ pub enum PageError {
     Cursor,
 }
 
+impl crate::DomainError for PageError {
+    fn kind(&self) -> crate::ErrorKind {
+        crate::ErrorKind::Unprocessable
+    }
+    fn code(&self) -> &'static str {
+        "request.validation_failed"
+    }
+    fn field_errors(&self) -> Vec<crate::FieldError> {
+        let field = match self {
+            Self::Limit => "limit",
+            Self::Cursor => "cursor",
+        };
+        vec![crate::FieldError::new(field, self.to_string())]
+    }
+}
+
 impl PageRequest {
     /// Checks raw query values: `limit` defaults to [`DEFAULT_LIMIT`].
     pub fn parse(limit: Option<u64>, cursor: Option<String>) -> Result<Self, PageError> {

@@ -2,8 +2,13 @@
 //! one per listener. Add a domain by adding its API struct to a tuple below
 //! (nest tuples to pass poem-openapi's tuple size limit).
 
+pub mod auth;
+pub mod common;
+pub mod orgs;
 pub mod settings;
+pub mod staff;
 pub mod system;
+pub mod users;
 
 use poem_openapi::{OpenApiService, Tags};
 
@@ -13,26 +18,40 @@ pub enum ApiTags {
     /// Health, readiness and runtime settings.
     #[oai(rename = "system")]
     System,
+    /// Accounts, sessions, organizations and members.
+    #[oai(rename = "identity")]
+    Identity,
 }
 
 /// Operations on the public listener.
-pub type PublicApi = system::SystemApi;
+pub type PublicApi = (
+    system::SystemApi,
+    (auth::AuthApi, users::UsersApi, orgs::OrgsApi),
+);
 /// Operations on the internal listener.
-pub type InternalApi = (system::SystemApi, settings::SettingsApi);
+pub type InternalApi = (system::SystemApi, settings::SettingsApi, staff::StaffApi);
+
+const DESCRIPTION: &str = "The backend of small service businesses and agencies: identity, scheduling, \
+     messaging, billing, credentials vault and time tracking. Errors are \
+     `application/problem+json` (RFC 9457) with a stable `code`.";
 
 /// The public API and its spec.
 pub fn public_service() -> OpenApiService<PublicApi, ()> {
-    OpenApiService::new(system::SystemApi, "Trellis API", env!("CARGO_PKG_VERSION")).description(
-        "The backend of small service businesses and agencies: identity, scheduling, \
-             messaging, billing, credentials vault and time tracking. Errors are \
-             `application/problem+json` (RFC 9457) with a stable `code`.",
+    OpenApiService::new(
+        (
+            system::SystemApi,
+            (auth::AuthApi, users::UsersApi, orgs::OrgsApi),
+        ),
+        "Trellis API",
+        env!("CARGO_PKG_VERSION"),
     )
+    .description(DESCRIPTION)
 }
 
 /// The internal (control-center) API and its spec.
 pub fn internal_service() -> OpenApiService<InternalApi, ()> {
     OpenApiService::new(
-        (system::SystemApi, settings::SettingsApi),
+        (system::SystemApi, settings::SettingsApi, staff::StaffApi),
         "Trellis internal API",
         env!("CARGO_PKG_VERSION"),
     )

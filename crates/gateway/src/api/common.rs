@@ -1,0 +1,59 @@
+//! Response shapes and request helpers shared by every API module.
+
+use poem::Request;
+use poem_openapi::{
+    ApiResponse,
+    payload::Json,
+    types::{ParseFromJSON, ToJSON},
+};
+use trellis_identity::model::ClientInfo;
+use trellis_kernel::PageRequest;
+
+use crate::{error::ApiError, middleware::rate_limit::client_ip, state::AppState};
+
+/// 201 with the created resource.
+#[derive(ApiResponse)]
+pub enum Created<T: ParseFromJSON + ToJSON + Send + Sync> {
+    /// Created.
+    #[oai(status = 201)]
+    Created(Json<T>),
+}
+
+/// 204: done, nothing to show.
+#[derive(ApiResponse)]
+pub enum NoContent {
+    /// Done.
+    #[oai(status = 204)]
+    NoContent,
+}
+
+/// 202: accepted for processing.
+#[derive(ApiResponse)]
+pub enum Accepted {
+    /// Accepted.
+    #[oai(status = 202)]
+    Accepted,
+}
+
+/// Who is calling, for the sessions list: user agent and client address.
+pub fn client_info(req: &Request, state: &AppState) -> ClientInfo {
+    let user_agent = req
+        .headers()
+        .get(poem::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|ua| ua.chars().take(512).collect());
+    let peer = req.remote_addr().as_socket_addr().map(|a| a.ip());
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    ClientInfo {
+        user_agent,
+        ip: client_ip(peer, forwarded, &state.config.trusted_proxies).map(|ip| ip.to_string()),
+    }
+}
+
+/// `?limit=&cursor=` into a page request (422 when out of range).
+pub fn page(limit: Option<u64>, cursor: Option<String>) -> Result<PageRequest, ApiError> {
+    PageRequest::parse(limit, cursor).map_err(ApiError::from)
+}

@@ -1,0 +1,214 @@
+//! `/api/v1/orgs`: organizations and their members.
+
+use poem::web::Data;
+use poem_openapi::{
+    OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
+use trellis_identity::model::{
+    AddMemberCommand, ChangeRoleCommand, CreateOrgCommand, MemberView, OrgView, UpdateOrgCommand,
+};
+use trellis_kernel::{
+    Page,
+    id::{OrgId, UserId},
+};
+
+use super::{
+    ApiTags,
+    common::{Created, NoContent, page},
+};
+use crate::{auth::BearerAuth, problems, state::AppState};
+
+problems!(
+    /// Errors of the organization operations.
+    pub OrgProblem => 400, 401, 403, 404, 409, 422, 429
+);
+
+/// Organizations.
+#[derive(Debug, Clone, Copy)]
+pub struct OrgsApi;
+
+#[OpenApi(prefix_path = "/api/v1/orgs", tag = "ApiTags::Identity")]
+impl OrgsApi {
+    /// The organizations the caller belongs to, with the caller's role.
+    #[oai(path = "/", method = "get", operation_id = "list_my_orgs")]
+    async fn list(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        /// Page size, 1 to 200 (default 50).
+        limit: Query<Option<u64>>,
+        /// From the previous page's `next_cursor`.
+        cursor: Query<Option<String>>,
+    ) -> Result<Json<Page<OrgView>>, OrgProblem> {
+        let page = page(limit.0, cursor.0)?;
+        Ok(Json(
+            state
+                .identity
+                .orgs
+                .list_mine(&state.db, &auth.0, &page)
+                .await?,
+        ))
+    }
+
+    /// Create an organization; the caller becomes its owner.
+    #[oai(path = "/", method = "post", operation_id = "create_org")]
+    async fn create(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        body: Json<CreateOrgCommand>,
+    ) -> Result<Created<OrgView>, OrgProblem> {
+        Ok(Created::Created(Json(
+            state
+                .identity
+                .orgs
+                .create(&state.db, &auth.0, body.0)
+                .await?,
+        )))
+    }
+
+    /// One organization (members).
+    #[oai(path = "/:org_id", method = "get", operation_id = "get_org")]
+    async fn get(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        org_id: Path<OrgId>,
+    ) -> Result<Json<OrgView>, OrgProblem> {
+        Ok(Json(
+            state
+                .identity
+                .orgs
+                .get(&state.db, &auth.0, org_id.0)
+                .await?,
+        ))
+    }
+
+    /// Rename (admins).
+    #[oai(path = "/:org_id", method = "patch", operation_id = "update_org")]
+    async fn update(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        org_id: Path<OrgId>,
+        body: Json<UpdateOrgCommand>,
+    ) -> Result<Json<OrgView>, OrgProblem> {
+        Ok(Json(
+            state
+                .identity
+                .orgs
+                .rename(&state.db, &auth.0, org_id.0, body.0)
+                .await?,
+        ))
+    }
+
+    /// Delete the organization and its memberships (owners).
+    #[oai(path = "/:org_id", method = "delete", operation_id = "delete_org")]
+    async fn delete(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        org_id: Path<OrgId>,
+    ) -> Result<NoContent, OrgProblem> {
+        state
+            .identity
+            .orgs
+            .delete(&state.db, &auth.0, org_id.0)
+            .await?;
+        Ok(NoContent::NoContent)
+    }
+
+    /// Members (members).
+    #[oai(
+        path = "/:org_id/members",
+        method = "get",
+        operation_id = "list_org_members"
+    )]
+    async fn members(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        org_id: Path<OrgId>,
+        /// Page size, 1 to 200 (default 50).
+        limit: Query<Option<u64>>,
+        /// From the previous page's `next_cursor`.
+        cursor: Query<Option<String>>,
+    ) -> Result<Json<Page<MemberView>>, OrgProblem> {
+        let page = page(limit.0, cursor.0)?;
+        Ok(Json(
+            state
+                .identity
+                .orgs
+                .members(&state.db, &auth.0, org_id.0, &page)
+                .await?,
+        ))
+    }
+
+    /// Add an existing account by email (admins; only owners grant `owner`).
+    #[oai(
+        path = "/:org_id/members",
+        method = "post",
+        operation_id = "add_org_member"
+    )]
+    async fn add_member(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        org_id: Path<OrgId>,
+        body: Json<AddMemberCommand>,
+    ) -> Result<Created<MemberView>, OrgProblem> {
+        Ok(Created::Created(Json(
+            state
+                .identity
+                .orgs
+                .add_member(&state.db, &auth.0, org_id.0, body.0)
+                .await?,
+        )))
+    }
+
+    /// Change a member's role (admins; only owners touch `owner`). The last
+    /// owner cannot be demoted (409).
+    #[oai(
+        path = "/:org_id/members/:user_id",
+        method = "patch",
+        operation_id = "change_org_member_role"
+    )]
+    async fn change_role(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        org_id: Path<OrgId>,
+        user_id: Path<UserId>,
+        body: Json<ChangeRoleCommand>,
+    ) -> Result<Json<MemberView>, OrgProblem> {
+        let member = state
+            .identity
+            .orgs
+            .change_role(&state.db, &auth.0, org_id.0, user_id.0, body.0)
+            .await?;
+        Ok(Json(member))
+    }
+
+    /// Remove a member (admins), or leave (any member). The last owner stays (409).
+    #[oai(
+        path = "/:org_id/members/:user_id",
+        method = "delete",
+        operation_id = "remove_org_member"
+    )]
+    async fn remove_member(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        org_id: Path<OrgId>,
+        user_id: Path<UserId>,
+    ) -> Result<NoContent, OrgProblem> {
+        state
+            .identity
+            .orgs
+            .remove_member(&state.db, &auth.0, org_id.0, user_id.0)
+            .await?;
+        Ok(NoContent::NoContent)
+    }
+}

@@ -1,0 +1,173 @@
+//! `/internal/auth` and `/internal/users`: the control center (internal listener).
+
+use poem::web::Data;
+use poem_openapi::{
+    ApiResponse, OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
+use trellis_identity::{
+    Error as IdentityError,
+    model::{AccessToken, LoginCommand, StaffUserPatch, StaffUserView},
+    service::SessionService,
+};
+use trellis_kernel::{Page, Role, id::UserId};
+
+use super::{
+    ApiTags,
+    common::{client_info, page},
+};
+use crate::{
+    auth::{BearerAuth, RefreshCookie, require_role},
+    problems,
+    state::AppState,
+};
+
+/// The refresh cookie's name.
+pub const REFRESH_COOKIE: &str = "trellis_refresh";
+
+problems!(
+    /// Errors of the control-center operations.
+    pub StaffProblem => 400, 401, 403, 404, 422, 429
+);
+
+/// A control-center sign-in: the access token in the body, the refresh token
+/// in an HttpOnly, Secure, SameSite=Strict cookie scoped to `/internal/auth`.
+#[derive(ApiResponse)]
+pub enum StaffSignedIn {
+    /// Signed in.
+    #[oai(status = 200)]
+    Ok(
+        Json<AccessToken>,
+        /// Sets the `trellis_refresh` cookie.
+        #[oai(header = "Set-Cookie")]
+        String,
+    ),
+}
+
+fn cookie(token: &str, max_age: std::time::Duration) -> String {
+    format!(
+        "{REFRESH_COOKIE}={token}; HttpOnly; Secure; SameSite=Strict; Path=/internal/auth; Max-Age={}",
+        max_age.as_secs()
+    )
+}
+
+/// The control center.
+#[derive(Debug, Clone, Copy)]
+pub struct StaffApi;
+
+#[OpenApi(tag = "ApiTags::Identity")]
+impl StaffApi {
+    /// Staff sign-in. Non-staff credentials get the same 401 as wrong ones.
+    #[oai(
+        path = "/internal/auth/login",
+        method = "post",
+        operation_id = "staff_login"
+    )]
+    async fn login(
+        &self,
+        state: Data<&AppState>,
+        req: &poem::Request,
+        body: Json<LoginCommand>,
+    ) -> Result<StaffSignedIn, StaffProblem> {
+        let user = state
+            .identity
+            .accounts
+            .authenticate(&state.db, &body.0)
+            .await?;
+        if !trellis_identity::view::roles_of(&user)
+            .iter()
+            .any(|r| matches!(r, Role::Staff | Role::Admin))
+        {
+            return Err(IdentityError::InvalidCredentials.into());
+        }
+        let tokens = state
+            .identity
+            .sessions
+            .start(&state.db, &user, &client_info(req, &state))
+            .await?;
+        let (access, refresh) = SessionService::split_for_cookie(tokens);
+        Ok(StaffSignedIn::Ok(
+            Json(access),
+            cookie(&refresh, state.config.refresh_token_ttl),
+        ))
+    }
+
+    /// Rotate the control center's refresh cookie and get a new access token.
+    #[oai(
+        path = "/internal/auth/refresh",
+        method = "post",
+        operation_id = "staff_refresh"
+    )]
+    async fn refresh(
+        &self,
+        state: Data<&AppState>,
+        refresh: RefreshCookie,
+    ) -> Result<StaffSignedIn, StaffProblem> {
+        let result = state
+            .identity
+            .sessions
+            .refresh(&state.db, &refresh.0.key, Some(Role::Staff))
+            .await;
+        if matches!(result, Err(IdentityError::RefreshTokenReused)) {
+            state.revocations.refresh().await;
+        }
+        let (access, refresh) = SessionService::split_for_cookie(result?);
+        Ok(StaffSignedIn::Ok(
+            Json(access),
+            cookie(&refresh, state.config.refresh_token_ttl),
+        ))
+    }
+
+    /// Search users by email or name (staff).
+    #[oai(
+        path = "/internal/users",
+        method = "get",
+        operation_id = "search_users"
+    )]
+    async fn users(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        /// Part of an email or name, case-insensitive.
+        q: Query<Option<String>>,
+        /// Page size, 1 to 200 (default 50).
+        limit: Query<Option<u64>>,
+        /// From the previous page's `next_cursor`.
+        cursor: Query<Option<String>>,
+    ) -> Result<Json<Page<StaffUserView>>, StaffProblem> {
+        require_role(&auth.0, Role::Staff)?;
+        let page = page(limit.0, cursor.0)?;
+        Ok(Json(
+            state
+                .identity
+                .staff
+                .search(&state.db, q.0.as_deref(), &page)
+                .await?,
+        ))
+    }
+
+    /// Change a user's global roles (admins) or deactivate them (staff):
+    /// deactivation ends every session at once and refuses sign-in.
+    #[oai(
+        path = "/internal/users/:id",
+        method = "patch",
+        operation_id = "update_user"
+    )]
+    async fn update_user(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<UserId>,
+        body: Json<StaffUserPatch>,
+    ) -> Result<Json<StaffUserView>, StaffProblem> {
+        require_role(&auth.0, Role::Staff)?;
+        let user = state
+            .identity
+            .staff
+            .update(&state.db, &auth.0, id.0, body.0)
+            .await?;
+        state.revocations.refresh().await;
+        Ok(Json(user))
+    }
+}

@@ -1,0 +1,244 @@
+//! Single-use links sent by email: address verification and password reset.
+//! Tokens are 256-bit random, stored only as SHA-256, and spent atomically.
+
+use std::sync::Arc;
+
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    TransactionSession, TransactionTrait, sea_query::Expr,
+};
+use trellis_kernel::{contact::Email, ports::OutgoingEmail};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::{IdentityDeps, SessionService, sessions::RevokeReason};
+use crate::{
+    entities::{one_time_token, user},
+    error::{Error, Result},
+    model::{PasswordResetConfirm, PasswordResetRequest, VerifyEmailCommand},
+    password::check_policy,
+    secret,
+};
+
+/// What a link token is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    VerifyEmail,
+    PasswordReset,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::VerifyEmail => "verify_email",
+            Self::PasswordReset => "password_reset",
+        }
+    }
+}
+
+/// Verification and reset links.
+#[derive(Debug, Clone)]
+pub struct LinkService {
+    deps: Arc<IdentityDeps>,
+    sessions: SessionService,
+}
+
+impl LinkService {
+    pub(crate) fn new(deps: Arc<IdentityDeps>, sessions: SessionService) -> Self {
+        Self { deps, sessions }
+    }
+
+    async fn issue(
+        &self,
+        db: &impl ConnectionTrait,
+        user: &user::Model,
+        purpose: Purpose,
+    ) -> Result<String> {
+        let now = self.deps.clock.now();
+        let ttl = match purpose {
+            Purpose::VerifyEmail => self.deps.config.verify_ttl,
+            Purpose::PasswordReset => self.deps.config.reset_ttl,
+        };
+        let token = secret::new_token();
+        one_time_token::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            user_id: Set(user.id),
+            purpose: Set(purpose.as_str().into()),
+            token_hash: Set(secret::hash(&token)),
+            created_at: Set(now),
+            expires_at: Set(now + IdentityDeps::chrono(ttl)),
+            used_at: Set(None),
+        }
+        .insert(db)
+        .await?;
+        Ok(token)
+    }
+
+    /// Spends a token: exactly one caller can, and only before it expires.
+    async fn spend(
+        &self,
+        db: &impl ConnectionTrait,
+        token: &str,
+        purpose: Purpose,
+    ) -> Result<user::Model> {
+        let now = self.deps.clock.now();
+        let row = one_time_token::Entity::find()
+            .filter(one_time_token::Column::TokenHash.eq(secret::hash(token)))
+            .filter(one_time_token::Column::Purpose.eq(purpose.as_str()))
+            .one(db)
+            .await?
+            .ok_or(Error::InvalidLink)?;
+        let spent = one_time_token::Entity::update_many()
+            .col_expr(one_time_token::Column::UsedAt, Expr::value(now))
+            .filter(one_time_token::Column::Id.eq(row.id))
+            .filter(one_time_token::Column::UsedAt.is_null())
+            .filter(one_time_token::Column::ExpiresAt.gt(now))
+            .exec(db)
+            .await?
+            .rows_affected;
+        if spent != 1 {
+            return Err(Error::InvalidLink);
+        }
+        let user = user::Entity::find_by_id(row.user_id)
+            .one(db)
+            .await?
+            .ok_or(Error::InvalidLink)?;
+        if user.deactivated_at.is_some() {
+            return Err(Error::InvalidLink);
+        }
+        Ok(user)
+    }
+
+    fn link(&self, path: &str, token: &str) -> String {
+        format!(
+            "{}/{path}?token={token}",
+            self.deps.config.app_url.trim_end_matches('/')
+        )
+    }
+
+    /// Creates a verification token for `user` and returns the email to send
+    /// once the caller's transaction commits (`None` if there is no address).
+    pub async fn verification_email(
+        &self,
+        db: &impl ConnectionTrait,
+        user: &user::Model,
+    ) -> Result<Option<OutgoingEmail>> {
+        let Some(email) = user.email.as_deref().and_then(|e| Email::parse(e).ok()) else {
+            return Ok(None);
+        };
+        let token = self.issue(db, user, Purpose::VerifyEmail).await?;
+        let product = &self.deps.config.product_name;
+        let hours = self.deps.config.verify_ttl.as_secs() / 3600;
+        Ok(Some(OutgoingEmail {
+            to: email,
+            subject: format!("Confirm your email for {product}"),
+            text: format!(
+                "Welcome to {product}!\n\nConfirm your email address by opening this link:\n\n{}\n\n\
+                 The link works once and expires in {hours} hours. If you did not sign up, ignore this message.\n",
+                self.link("verify-email", &token)
+            ),
+        }))
+    }
+
+    /// Marks the address of the token's user as proven.
+    pub async fn verify_email(
+        &self,
+        db: &impl ConnectionTrait,
+        cmd: VerifyEmailCommand,
+    ) -> Result<()> {
+        cmd.validate().map_err(|_| Error::InvalidLink)?;
+        let user = self.spend(db, &cmd.token, Purpose::VerifyEmail).await?;
+        user::Entity::update_many()
+            .col_expr(
+                user::Column::EmailVerifiedAt,
+                Expr::value(self.deps.clock.now()),
+            )
+            .filter(user::Column::Id.eq(user.id))
+            .filter(user::Column::EmailVerifiedAt.is_null())
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+
+    /// Emails a reset link if the account exists and is active. Always `Ok`:
+    /// the answer must not tell whether an email is registered.
+    #[tracing::instrument(skip_all)]
+    pub async fn request_reset(
+        &self,
+        db: &impl ConnectionTrait,
+        cmd: PasswordResetRequest,
+    ) -> Result<()> {
+        let Ok(email) = Email::parse(&cmd.email) else {
+            return Ok(());
+        };
+        let user = user::Entity::find()
+            .filter(user::Column::Email.eq(email.as_str()))
+            .filter(user::Column::DeactivatedAt.is_null())
+            .one(db)
+            .await?;
+        let Some(user) = user else {
+            return Ok(());
+        };
+        let token = self.issue(db, &user, Purpose::PasswordReset).await?;
+        let product = &self.deps.config.product_name;
+        let minutes = self.deps.config.reset_ttl.as_secs() / 60;
+        self.deps.send_email_later(OutgoingEmail {
+            to: email,
+            subject: format!("Reset your {product} password"),
+            text: format!(
+                "Someone asked to reset the password of your {product} account.\n\n\
+                 To choose a new password, open this link:\n\n{}\n\n\
+                 The link works once and expires in {minutes} minutes. If it was not you, ignore this message: \
+                 your password has not changed.\n",
+                self.link("reset-password", &token)
+            ),
+        });
+        Ok(())
+    }
+
+    /// Sets a new password with a reset token and ends every session.
+    #[tracing::instrument(skip_all)]
+    pub async fn confirm_reset<C: ConnectionTrait + TransactionTrait>(
+        &self,
+        db: &C,
+        cmd: PasswordResetConfirm,
+    ) -> Result<()> {
+        cmd.validate()?;
+        // Check the password before spending the token, so a weak choice does
+        // not burn the link.
+        let hash_target = one_time_token::Entity::find()
+            .filter(one_time_token::Column::TokenHash.eq(secret::hash(&cmd.token)))
+            .one(db)
+            .await?
+            .ok_or(Error::InvalidLink)?;
+        let owner = user::Entity::find_by_id(hash_target.user_id)
+            .one(db)
+            .await?
+            .ok_or(Error::InvalidLink)?;
+        check_policy(&cmd.new_password, owner.email.as_deref())
+            .map_err(|m| Error::field("new_password", m))?;
+        let hash = self.deps.passwords.hash(&cmd.new_password).await?;
+
+        let txn = db.begin().await?;
+        let user = self.spend(&txn, &cmd.token, Purpose::PasswordReset).await?;
+        let now = self.deps.clock.now();
+        user::Entity::update_many()
+            .col_expr(user::Column::PasswordHash, Expr::value(hash))
+            .col_expr(user::Column::UpdatedAt, Expr::value(now))
+            .filter(user::Column::Id.eq(user.id))
+            .exec(&txn)
+            .await?;
+        // Following the link proved control of the address.
+        user::Entity::update_many()
+            .col_expr(user::Column::EmailVerifiedAt, Expr::value(now))
+            .filter(user::Column::Id.eq(user.id))
+            .filter(user::Column::EmailVerifiedAt.is_null())
+            .exec(&txn)
+            .await?;
+        self.sessions
+            .revoke_all(&txn, user.id, None, RevokeReason::PasswordChanged)
+            .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+}
