@@ -1,5 +1,7 @@
 //! Every migration applies and rolls back cleanly on the test backend.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
+
 use sea_orm_migration::MigratorTrait;
 use trellis_kernel::testing::fresh_connection;
 use trellis_migration::Migrator;

@@ -1,5 +1,7 @@
 //! Accounts: registration, sign-in, email links, profile, passwords, anonymous users.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
+
 use reqwest::Method;
 use serde_json::json;
 use trellis_tests::{PASSWORD, TestApp, send, unique_email};
@@ -329,4 +331,43 @@ async fn anonymous_users_upgrade_keeping_their_id_and_data() {
     ))
     .await;
     assert_eq!(login.body["user"]["id"], id);
+}
+
+/// Argon2 runs on a bounded blocking pool: on this single-threaded runtime, a
+/// health check sent after a burst of sign-ins is answered before they are.
+#[tokio::test]
+async fn a_flood_of_logins_does_not_stall_other_requests() {
+    use std::sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    };
+    let app = Arc::new(TestApp::spawn_with(&[("TRELLIS_RATE_LIMITS", "off")]).await);
+    let email = unique_email("flood");
+    app.register(&email, PASSWORD).await;
+    let done = Arc::new(AtomicUsize::new(0));
+    let logins: Vec<_> = (0..12)
+        .map(|_| {
+            let (app, done, email) = (app.clone(), done.clone(), email.clone());
+            tokio::spawn(async move {
+                let reply = send(app.post_json(
+                    "/api/v1/auth/login",
+                    &json!({"email": email, "password": "wrong password!"}),
+                ))
+                .await;
+                done.fetch_add(1, Ordering::SeqCst);
+                reply.status
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let health = send(app.get("/healthz")).await;
+    let finished_before_health = done.load(Ordering::SeqCst);
+    assert_eq!(health.status, 200);
+    assert!(
+        finished_before_health < 12,
+        "health answered while sign-ins were still hashing"
+    );
+    for login in logins {
+        assert_eq!(login.await.unwrap_or_default(), 401);
+    }
 }

@@ -1,11 +1,12 @@
 //! The control center: staff sign-in with a cookie, user search, roles and
 //! deactivation.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
+
 use reqwest::Method;
 use serde_json::json;
 use trellis_tests::{PASSWORD, TestApp, send, unique_email};
 
-#[allow(clippy::expect_used)]
 async fn staff(app: &TestApp, admin: bool) -> (String, String) {
     let email = unique_email(if admin { "admin" } else { "staff" });
     app.state

@@ -78,11 +78,14 @@ impl Mailer for LettreMailer {
                 .await
                 .map(|_| ())
                 .map_err(|e| DeliveryError::Unavailable(e.to_string())),
-            Transport::Files(files, _) => files
-                .send(message)
-                .await
-                .map(|_| ())
-                .map_err(|e| DeliveryError::Unavailable(e.to_string())),
+            Transport::Files(files, dir) => {
+                tracing::info!(to = %email.to, subject = %email.subject, dir = %dir.display(), "email written (development outbox)");
+                files
+                    .send(message)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| DeliveryError::Unavailable(e.to_string()))
+            }
         }
     }
 }

@@ -1,5 +1,7 @@
 //! The `trellis` binary as an operator uses it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
+
 use std::{
     io::{BufRead, BufReader},
     process::{Command, Stdio},
@@ -175,5 +177,51 @@ fn serves_with_no_configuration_and_stops_cleanly_on_sigterm() {
     assert!(
         rest.iter().any(|l| l.contains("trellis stopped")),
         "{rest:?}"
+    );
+}
+
+#[test]
+fn admin_create_staff_reads_the_password_from_stdin() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}/staff.db?mode=rwc", dir.path().display());
+    let run = |password: &str| {
+        let mut child = trellis()
+            .env("DATABASE_URL", &url)
+            .env("TRELLIS_DATA_DIR", dir.path())
+            .args([
+                "admin",
+                "create-staff",
+                "--email",
+                "Boss@Example.com",
+                "--admin",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run trellis admin");
+        let mut stdin = child.stdin.take().expect("stdin");
+        writeln!(stdin, "{password}").expect("write the password");
+        drop(stdin);
+        child.wait_with_output().expect("wait")
+    };
+    let weak = run("short");
+    assert!(!weak.status.success());
+    assert!(
+        String::from_utf8_lossy(&weak.stderr).contains("password"),
+        "names the field"
+    );
+
+    let ok = run("correct horse battery staple");
+    let stdout = String::from_utf8_lossy(&ok.stdout);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(
+        stdout.contains("boss@example.com") && stdout.contains("staff, admin"),
+        "{stdout}"
     );
 }

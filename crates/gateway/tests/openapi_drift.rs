@@ -1,6 +1,8 @@
 //! The committed OpenAPI documents match what the code generates.
 //! When this fails, run `just openapi` (or `cargo run -- openapi`) and commit.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
+
 use std::path::Path;
 
 #[test]
