@@ -10,6 +10,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_system_app_config;
 mod m20261122_000002_identity_accounts;
+mod m20261122_000003_scheduling_core;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_system_app_config::Migration),
             Box::new(m20261122_000002_identity_accounts::Migration),
+            Box::new(m20261122_000003_scheduling_core::Migration),
         ]
     }
 }

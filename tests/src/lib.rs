@@ -102,8 +102,16 @@ impl TestApp {
     }
 
     /// Starts a gateway with some configuration keys overridden.
-    #[allow(clippy::expect_used)]
     pub async fn spawn_with(overrides: &[(&str, &str)]) -> Self {
+        Self::spawn_with_clock(overrides, trellis_kernel::SystemClock::shared()).await
+    }
+
+    /// Starts a gateway whose notion of "now" is `clock` (a `ManualClock` in tests).
+    #[allow(clippy::expect_used)]
+    pub async fn spawn_with_clock(
+        overrides: &[(&str, &str)],
+        clock: trellis_kernel::SharedClock,
+    ) -> Self {
         let database = TestDatabase::create()
             .await
             .expect("create a test database");
@@ -120,7 +128,7 @@ impl TestApp {
             .map(|s| s.dir.clone())
             .unwrap_or_else(|| data.path().join("mail"));
         let sms_dir = data.path().join("sms");
-        let bound = App::build(config)
+        let bound = App::build_with_clock(config, clock)
             .await
             .expect("build the app")
             .bind()

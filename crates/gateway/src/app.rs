@@ -19,10 +19,11 @@ use trellis_kernel::{
     SharedClock, SystemClock,
     auth::{TokenCodec, TokenSettings},
     db::DbOptions,
-    ports::{Mailer, SmsSender},
+    ports::{Mailer, SmsSender, Unlimited},
     settings::{Settings, SettingsRegistry},
 };
 use trellis_migration::Migrator;
+use trellis_scheduling::{Scheduling, SchedulingDeps};
 
 use crate::{
     api,
@@ -36,6 +37,7 @@ use crate::{
         request_id::{REQUEST_ID, RequestIdMiddleware},
         security_headers::security_headers,
     },
+    notifier::EmailNotifier,
     revocations::Revocations,
     sms::DevSmsOutbox,
     state::AppState,
@@ -103,6 +105,7 @@ fn sms_sender(config: &Config) -> Arc<dyn SmsSender> {
 pub fn settings_registry() -> SettingsRegistry {
     let mut registry = SettingsRegistry::default();
     registry.register(&rate_limit::settings());
+    registry.register(&crate::jobs::settings());
     registry
 }
 
@@ -165,11 +168,12 @@ impl App {
             clock.clone(),
             config.settings_cache_ttl,
         );
+        let mailer = mailer(&config)?;
         let identity = Identity::new(IdentityDeps {
             clock: clock.clone(),
             tokens: tokens.clone(),
             passwords: Passwords::new(),
-            mailer: mailer(&config)?,
+            mailer: mailer.clone(),
             sms: sms_sender(&config),
             config: Arc::new(IdentityConfig {
                 refresh_ttl: config.refresh_token_ttl,
@@ -187,6 +191,7 @@ impl App {
             config.access_token_ttl,
         );
         revocations.refresh().await;
+        let scheduling_clock = clock.clone();
         let state = AppState {
             config: Arc::new(config),
             memberships: Arc::new(MembershipDirectory::new(db.clone())),
@@ -197,6 +202,12 @@ impl App {
             metrics: Arc::new(Metrics::new()),
             identity,
             revocations,
+            scheduling: Scheduling::new(SchedulingDeps {
+                clock: scheduling_clock,
+                entitlements: Arc::new(Unlimited),
+            }),
+            notifier: Arc::new(EmailNotifier::new(mailer)),
+            instance_id: uuid::Uuid::now_v7(),
         };
         Ok(Self {
             state,
@@ -346,6 +357,10 @@ impl BoundApp {
             shutdown.clone(),
         ));
         let revocations = tokio::spawn(self.app.state.revocations.clone().poll(shutdown.clone()));
+        let reminders = tokio::spawn(crate::jobs::scheduler(
+            self.app.state.clone(),
+            shutdown.clone(),
+        ));
         let public = Server::new_with_acceptor(self.public).run_with_graceful_shutdown(
             self.app.public_endpoint(),
             shutdown.clone().cancelled_owned(),
@@ -360,6 +375,7 @@ impl BoundApp {
         shutdown.cancel();
         let _ = janitor.await;
         let _ = revocations.await;
+        let _ = reminders.await;
         self.app.state.db.close_by_ref().await.ok();
         tracing::info!("trellis stopped");
         result.map(|_| ()).map_err(StartupError::Serve)

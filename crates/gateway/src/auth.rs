@@ -77,13 +77,15 @@ pub struct CronSecretHeader(());
 #[oai(ty = "bearer", checker = "verify_cron_bearer")]
 pub struct CronSecretBearer(());
 
-/// A scheduler triggering a job: either form of the cron secret.
+/// A scheduler triggering a job: either form of the cron secret. poem-openapi
+/// answers with the last scheme's error, so the header (the documented form)
+/// comes last and its checker's answer (404 disabled, 401 wrong) is the one seen.
 #[derive(SecurityScheme)]
 pub enum CronAuth {
-    /// `x-cron-secret: <secret>`.
-    Header(CronSecretHeader),
     /// `Authorization: Bearer <secret>`.
     Bearer(CronSecretBearer),
+    /// `x-cron-secret: <secret>`.
+    Header(CronSecretHeader),
 }
 
 async fn verify_cron_header(req: &Request, key: ApiKey) -> poem::Result<()> {

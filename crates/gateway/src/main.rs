@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use sea_orm::ConnectionTrait;
 use sea_orm_migration::MigratorTrait;
 use tokio_util::sync::CancellationToken;
 use trellis_gateway::{
@@ -119,7 +120,11 @@ async fn on_signal(shutdown: CancellationToken) {
 }
 
 async fn migrate(config: Config, action: MigrateAction) -> Result<(), String> {
-    let options = trellis_kernel::db::DbOptions::default();
+    // One connection: SQLite pragmas below then apply to every statement.
+    let options = trellis_kernel::db::DbOptions {
+        max_connections: 1,
+        ..trellis_kernel::db::DbOptions::default()
+    };
     let db = trellis_kernel::db::connect(&config.database_url, &options)
         .await
         .map_err(|e| format!("cannot open the database: {e}"))?;
@@ -145,7 +150,21 @@ async fn migrate(config: Config, action: MigrateAction) -> Result<(), String> {
                     "`migrate fresh` destroys all data; pass --force to do it in production".into(),
                 );
             }
-            Migrator::fresh(&db).await
+            // SQLite refuses to drop a table that another still references
+            // while foreign keys are enforced; fresh drops them all anyway.
+            let sqlite = db.get_database_backend() == sea_orm::DbBackend::Sqlite;
+            if sqlite {
+                db.execute_unprepared("PRAGMA foreign_keys = OFF")
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            let result = Migrator::fresh(&db).await;
+            if sqlite {
+                db.execute_unprepared("PRAGMA foreign_keys = ON")
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            result
         }
     };
     result.map_err(|e| format!("migration failed: {e}"))

@@ -4,7 +4,13 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 use trellis_identity::Identity;
-use trellis_kernel::{SharedClock, auth::TokenCodec, ports::Memberships, settings::Settings};
+use trellis_kernel::{
+    SharedClock,
+    auth::TokenCodec,
+    ports::{Memberships, Notifier},
+    settings::Settings,
+};
+use trellis_scheduling::Scheduling;
 
 use crate::{config::Config, middleware::metrics::Metrics, revocations::Revocations};
 
@@ -29,4 +35,10 @@ pub struct AppState {
     pub memberships: Arc<dyn Memberships>,
     /// Recently ended sessions.
     pub revocations: Revocations,
+    /// Scheduling services.
+    pub scheduling: Scheduling,
+    /// Tells people about things (email until messaging lands).
+    pub notifier: Arc<dyn Notifier>,
+    /// This process, as a lease holder.
+    pub instance_id: uuid::Uuid,
 }

@@ -13,6 +13,8 @@ pub mod contact;
 pub mod db;
 pub mod error;
 pub mod id;
+pub mod idempotency;
+pub mod lease;
 pub mod pagination;
 pub mod ports;
 pub mod settings;

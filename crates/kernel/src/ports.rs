@@ -222,3 +222,54 @@ mod tests {
         assert!(OrgRole::Owner > OrgRole::Admin && OrgRole::Admin > OrgRole::Member);
     }
 }
+
+/// What an organization's plan allows (billing implements it; until then,
+/// everything is unlimited).
+#[async_trait::async_trait]
+pub trait Entitlements: Send + Sync + 'static {
+    /// The most clients a professional of `org` may keep; `None` is unlimited.
+    async fn max_clients(&self, org: OrgId) -> Result<Option<u64>, DbErr>;
+}
+
+/// No limits: the default until billing wires plans.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Unlimited;
+
+#[async_trait::async_trait]
+impl Entitlements for Unlimited {
+    async fn max_clients(&self, _org: OrgId) -> Result<Option<u64>, DbErr> {
+        Ok(None)
+    }
+}
+
+/// Something a person should hear about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    /// What happened (`appointment.booked`, `appointment.reminder`...).
+    pub kind: &'static str,
+    /// Who to tell.
+    pub recipient: Recipient,
+    /// A one-line summary (an email subject).
+    pub subject: String,
+    /// The message.
+    pub body: String,
+}
+
+/// How to reach someone.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Recipient {
+    /// Display name.
+    pub name: String,
+    /// Email, if known.
+    pub email: Option<Email>,
+    /// Phone, if known.
+    pub phone: Option<Phone>,
+}
+
+/// Delivers notifications on whatever channels the recipient has
+/// (messaging implements templates and channels; the gateway's default emails).
+#[async_trait::async_trait]
+pub trait Notifier: Send + Sync + 'static {
+    /// Delivers one notification.
+    async fn notify(&self, notification: Notification) -> Result<(), DeliveryError>;
+}

@@ -2,9 +2,14 @@
 //! one per listener. Add a domain by adding its API struct to a tuple below
 //! (nest tuples to pass poem-openapi's tuple size limit).
 
+pub mod appointments;
 pub mod auth;
+pub mod booking;
+pub mod clients;
 pub mod common;
+pub mod cron;
 pub mod orgs;
+pub mod professionals;
 pub mod settings;
 pub mod staff;
 pub mod system;
@@ -21,15 +26,30 @@ pub enum ApiTags {
     /// Accounts, sessions, organizations and members.
     #[oai(rename = "identity")]
     Identity,
+    /// Professionals, services, availability, bookings and appointments.
+    #[oai(rename = "scheduling")]
+    Scheduling,
 }
 
-/// Operations on the public listener.
+/// Operations on the public listener, nested to stay within poem-openapi's tuple size.
 pub type PublicApi = (
     system::SystemApi,
     (auth::AuthApi, users::UsersApi, orgs::OrgsApi),
+    (
+        professionals::ProfessionalsApi,
+        clients::ClientsApi,
+        booking::BookingApi,
+        appointments::AppointmentsApi,
+    ),
 );
+
 /// Operations on the internal listener.
-pub type InternalApi = (system::SystemApi, settings::SettingsApi, staff::StaffApi);
+pub type InternalApi = (
+    system::SystemApi,
+    settings::SettingsApi,
+    staff::StaffApi,
+    cron::CronApi,
+);
 
 const DESCRIPTION: &str = "The backend of small service businesses and agencies: identity, scheduling, \
      messaging, billing, credentials vault and time tracking. Errors are \
@@ -37,23 +57,27 @@ const DESCRIPTION: &str = "The backend of small service businesses and agencies:
 
 /// The public API and its spec.
 pub fn public_service() -> OpenApiService<PublicApi, ()> {
-    OpenApiService::new(
+    let apis = (
+        system::SystemApi,
+        (auth::AuthApi, users::UsersApi, orgs::OrgsApi),
         (
-            system::SystemApi,
-            (auth::AuthApi, users::UsersApi, orgs::OrgsApi),
+            professionals::ProfessionalsApi,
+            clients::ClientsApi,
+            booking::BookingApi,
+            appointments::AppointmentsApi,
         ),
-        "Trellis API",
-        env!("CARGO_PKG_VERSION"),
-    )
-    .description(DESCRIPTION)
+    );
+    OpenApiService::new(apis, "Trellis API", env!("CARGO_PKG_VERSION")).description(DESCRIPTION)
 }
 
 /// The internal (control-center) API and its spec.
 pub fn internal_service() -> OpenApiService<InternalApi, ()> {
-    OpenApiService::new(
-        (system::SystemApi, settings::SettingsApi, staff::StaffApi),
-        "Trellis internal API",
-        env!("CARGO_PKG_VERSION"),
-    )
-    .description("Control-center operations, served only on the internal listener.")
+    let apis = (
+        system::SystemApi,
+        settings::SettingsApi,
+        staff::StaffApi,
+        cron::CronApi,
+    );
+    OpenApiService::new(apis, "Trellis internal API", env!("CARGO_PKG_VERSION"))
+        .description("Control-center operations, served only on the internal listener.")
 }

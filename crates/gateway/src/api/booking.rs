@@ -1,0 +1,109 @@
+//! `/api/v1/booking/{slug}`: public slots and bookings.
+
+use chrono::NaiveDate;
+use poem::{Request, web::Data};
+use poem_openapi::{
+    OpenApi,
+    param::{Header, Path, Query},
+    payload::Json,
+};
+use trellis_scheduling::{
+    ids::ServiceId,
+    model::{AppointmentView, BookingCommand, Slots},
+};
+
+use super::{ApiTags, common::Created};
+use crate::{error::ApiError, idempotency, notices, problems, state::AppState};
+
+problems!(
+    /// Errors of the public booking operations.
+    pub BookingProblem => 400, 404, 409, 422, 429
+);
+
+/// The signed-in booker, if the request carries a valid access token.
+fn booker(req: &Request, state: &AppState) -> Option<trellis_kernel::id::UserId> {
+    let token = req
+        .headers()
+        .get("authorization")?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")?;
+    state.tokens.verify(token).ok().map(|p| p.user_id)
+}
+
+/// Public booking.
+#[derive(Debug, Clone, Copy)]
+pub struct BookingApi;
+
+#[OpenApi(prefix_path = "/api/v1/booking", tag = "ApiTags::Scheduling")]
+impl BookingApi {
+    /// Free start times of a service between two dates (inclusive) of `tz`
+    /// (default: the professional's zone), at most 62 days.
+    #[oai(path = "/:slug/slots", method = "get", operation_id = "list_slots")]
+    async fn slots(
+        &self,
+        state: Data<&AppState>,
+        slug: Path<String>,
+        /// The service to book.
+        service_id: Query<ServiceId>,
+        /// First date, `YYYY-MM-DD`.
+        from: Query<NaiveDate>,
+        /// Last date, `YYYY-MM-DD`.
+        to: Query<NaiveDate>,
+        /// IANA zone for the dates and `local_start`.
+        tz: Query<Option<String>>,
+    ) -> Result<Json<Slots>, BookingProblem> {
+        let pro = state
+            .scheduling
+            .professionals
+            .by_slug(&state.db, &slug.0)
+            .await?;
+        let slots = state
+            .scheduling
+            .booking
+            .slots(&state.db, &pro, service_id.0, from.0, to.0, tz.0.as_deref())
+            .await?;
+        Ok(Json(slots))
+    }
+
+    /// Book a start time from the slots list. Finds or creates the client by
+    /// phone or email. 409 `appointment.slot_taken` if someone was faster.
+    /// With `Idempotency-Key`, a retry returns the first response.
+    #[oai(path = "/:slug", method = "post", operation_id = "book_appointment")]
+    async fn book(
+        &self,
+        state: Data<&AppState>,
+        req: &Request,
+        slug: Path<String>,
+        /// Makes retries safe: the same key and body return the first response.
+        #[oai(name = "Idempotency-Key")]
+        idempotency_key: Header<Option<String>>,
+        body: Json<BookingCommand>,
+    ) -> Result<Created<AppointmentView>, BookingProblem> {
+        let pro = state
+            .scheduling
+            .professionals
+            .by_slug(&state.db, &slug.0)
+            .await?;
+        let scope = format!("booking:{}", pro.id);
+        let (cmd, who) = (body.0, booker(req, &state));
+        let booked = idempotency::once(
+            &state,
+            &scope,
+            idempotency_key.0.as_deref(),
+            &cmd.clone(),
+            async |txn| {
+                let (view, _client) = state
+                    .scheduling
+                    .booking
+                    .book(txn, &pro, cmd, who)
+                    .await
+                    .map_err(ApiError::from)?;
+                Ok(view)
+            },
+        )
+        .await?;
+        notices::appointment_event(&state, booked.id, notices::Event::Booked).await;
+        Ok(Created::Created(Json(booked)))
+    }
+}

@@ -1,0 +1,346 @@
+//! `/api/v1/professionals`: profiles, services, working hours and time off.
+
+use poem::web::Data;
+use poem_openapi::{OpenApi, param::Path, payload::Json};
+use sea_orm::TransactionTrait;
+use trellis_identity::model::CreateOrgCommand;
+use trellis_kernel::ports::{OrgRole, require_org_role};
+use trellis_scheduling::{
+    ids::{ServiceId, TimeOffId},
+    model::{
+        Availability, CreateProfessional, CreateService, CreateTimeOff, ProfessionalView,
+        PublicProfessional, ServiceView, TimeOffView, UpdateProfessional, UpdateService,
+    },
+};
+
+use super::{
+    ApiTags,
+    common::{Created, NoContent},
+};
+use crate::{auth::BearerAuth, error::ApiError, problems, state::AppState};
+
+problems!(
+    /// Errors of the scheduling operations.
+    pub SchedulingProblem => 400, 401, 403, 404, 409, 422, 429
+);
+
+/// Professional profiles and their setup.
+#[derive(Debug, Clone, Copy)]
+pub struct ProfessionalsApi;
+
+#[OpenApi(prefix_path = "/api/v1/professionals", tag = "ApiTags::Scheduling")]
+impl ProfessionalsApi {
+    /// Create the caller's professional profile. Without `org_id` a personal
+    /// organization (owned by the caller) is created with it.
+    #[oai(path = "/", method = "post", operation_id = "create_professional")]
+    async fn create(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        body: Json<CreateProfessional>,
+    ) -> Result<Created<ProfessionalView>, SchedulingProblem> {
+        let (caller, cmd) = (auth.0, body.0);
+        state.scheduling.professionals.validate(&cmd)?;
+        let txn = state.db.begin().await.map_err(ApiError::internal)?;
+        let org = match cmd.org_id {
+            Some(org) => {
+                require_org_role(state.memberships.as_ref(), &caller, org, OrgRole::Member).await?;
+                org
+            }
+            None => {
+                state
+                    .identity
+                    .orgs
+                    .create(
+                        &txn,
+                        &caller,
+                        CreateOrgCommand {
+                            name: cmd.name.clone(),
+                        },
+                    )
+                    .await?
+                    .id
+            }
+        };
+        let created = state
+            .scheduling
+            .professionals
+            .create(&txn, &caller, org, cmd)
+            .await?;
+        txn.commit().await.map_err(ApiError::internal)?;
+        Ok(Created::Created(Json(created)))
+    }
+
+    /// The caller's profile.
+    #[oai(path = "/me", method = "get", operation_id = "get_my_professional")]
+    async fn me(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+    ) -> Result<Json<ProfessionalView>, SchedulingProblem> {
+        Ok(Json(
+            state
+                .scheduling
+                .professionals
+                .me(&state.db, &auth.0)
+                .await?,
+        ))
+    }
+
+    /// Change name, bio or time zone.
+    #[oai(
+        path = "/me",
+        method = "patch",
+        operation_id = "update_my_professional"
+    )]
+    async fn update(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        body: Json<UpdateProfessional>,
+    ) -> Result<Json<ProfessionalView>, SchedulingProblem> {
+        Ok(Json(
+            state
+                .scheduling
+                .professionals
+                .update(&state.db, &auth.0, body.0)
+                .await?,
+        ))
+    }
+
+    /// A public profile with its bookable services.
+    #[oai(path = "/:slug", method = "get", operation_id = "get_professional")]
+    async fn public(
+        &self,
+        state: Data<&AppState>,
+        slug: Path<String>,
+    ) -> Result<Json<PublicProfessional>, SchedulingProblem> {
+        Ok(Json(
+            state
+                .scheduling
+                .professionals
+                .public(&state.db, &slug.0)
+                .await?,
+        ))
+    }
+
+    /// The caller's services.
+    #[oai(
+        path = "/me/services",
+        method = "get",
+        operation_id = "list_my_services"
+    )]
+    async fn services(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+    ) -> Result<Json<Vec<ServiceView>>, SchedulingProblem> {
+        let pro = state
+            .scheduling
+            .professionals
+            .of(&state.db, &auth.0)
+            .await?;
+        Ok(Json(state.scheduling.catalog.list(&state.db, &pro).await?))
+    }
+
+    /// Offer a service: duration, price, buffers, notice, advance, increment.
+    #[oai(
+        path = "/me/services",
+        method = "post",
+        operation_id = "create_service"
+    )]
+    async fn create_service(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        body: Json<CreateService>,
+    ) -> Result<Created<ServiceView>, SchedulingProblem> {
+        let pro = state
+            .scheduling
+            .professionals
+            .of(&state.db, &auth.0)
+            .await?;
+        Ok(Created::Created(Json(
+            state
+                .scheduling
+                .catalog
+                .create(&state.db, &pro, body.0)
+                .await?,
+        )))
+    }
+
+    /// Change a service (booked appointments keep their price).
+    #[oai(
+        path = "/me/services/:id",
+        method = "patch",
+        operation_id = "update_service"
+    )]
+    async fn update_service(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<ServiceId>,
+        body: Json<UpdateService>,
+    ) -> Result<Json<ServiceView>, SchedulingProblem> {
+        let pro = state
+            .scheduling
+            .professionals
+            .of(&state.db, &auth.0)
+            .await?;
+        Ok(Json(
+            state
+                .scheduling
+                .catalog
+                .update(&state.db, &pro, id.0, body.0)
+                .await?,
+        ))
+    }
+
+    /// Remove a service (deactivated instead if it has appointments).
+    #[oai(
+        path = "/me/services/:id",
+        method = "delete",
+        operation_id = "delete_service"
+    )]
+    async fn delete_service(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<ServiceId>,
+    ) -> Result<NoContent, SchedulingProblem> {
+        let pro = state
+            .scheduling
+            .professionals
+            .of(&state.db, &auth.0)
+            .await?;
+        state
+            .scheduling
+            .catalog
+            .delete(&state.db, &pro, id.0)
+            .await?;
+        Ok(NoContent::NoContent)
+    }
+
+    /// Weekly working hours, in the professional's time zone.
+    #[oai(
+        path = "/me/availability",
+        method = "get",
+        operation_id = "get_my_availability"
+    )]
+    async fn availability(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+    ) -> Result<Json<Availability>, SchedulingProblem> {
+        let pro = state
+            .scheduling
+            .professionals
+            .of(&state.db, &auth.0)
+            .await?;
+        Ok(Json(
+            state.scheduling.availability.get(&state.db, &pro).await?,
+        ))
+    }
+
+    /// Replace the weekly working hours (several intervals per weekday, none overlapping).
+    #[oai(
+        path = "/me/availability",
+        method = "put",
+        operation_id = "replace_my_availability"
+    )]
+    async fn replace_availability(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        body: Json<Availability>,
+    ) -> Result<Json<Availability>, SchedulingProblem> {
+        let pro = state
+            .scheduling
+            .professionals
+            .of(&state.db, &auth.0)
+            .await?;
+        Ok(Json(
+            state
+                .scheduling
+                .availability
+                .replace(&state.db, &pro, body.0.rules)
+                .await?,
+        ))
+    }
+
+    /// Upcoming time off.
+    #[oai(
+        path = "/me/time-off",
+        method = "get",
+        operation_id = "list_my_time_off"
+    )]
+    async fn time_off(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+    ) -> Result<Json<Vec<TimeOffView>>, SchedulingProblem> {
+        let pro = state
+            .scheduling
+            .professionals
+            .of(&state.db, &auth.0)
+            .await?;
+        Ok(Json(
+            state
+                .scheduling
+                .availability
+                .time_off(&state.db, &pro)
+                .await?,
+        ))
+    }
+
+    /// Block a period (whole days or part of one).
+    #[oai(
+        path = "/me/time-off",
+        method = "post",
+        operation_id = "create_time_off"
+    )]
+    async fn add_time_off(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        body: Json<CreateTimeOff>,
+    ) -> Result<Created<TimeOffView>, SchedulingProblem> {
+        let pro = state
+            .scheduling
+            .professionals
+            .of(&state.db, &auth.0)
+            .await?;
+        Ok(Created::Created(Json(
+            state
+                .scheduling
+                .availability
+                .add_time_off(&state.db, &pro, body.0)
+                .await?,
+        )))
+    }
+
+    /// Remove a period off.
+    #[oai(
+        path = "/me/time-off/:id",
+        method = "delete",
+        operation_id = "delete_time_off"
+    )]
+    async fn remove_time_off(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<TimeOffId>,
+    ) -> Result<NoContent, SchedulingProblem> {
+        let pro = state
+            .scheduling
+            .professionals
+            .of(&state.db, &auth.0)
+            .await?;
+        state
+            .scheduling
+            .availability
+            .remove_time_off(&state.db, &pro, id.0)
+            .await?;
+        Ok(NoContent::NoContent)
+    }
+}

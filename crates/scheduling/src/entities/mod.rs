@@ -1,0 +1,9 @@
+//! SeaORM entities, one per table.
+
+pub mod appointment;
+pub mod availability_rule;
+pub mod client;
+pub mod client_note;
+pub mod offering;
+pub mod professional;
+pub mod time_off;

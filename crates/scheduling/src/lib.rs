@@ -1,0 +1,20 @@
+//! Scheduling: professionals publish services and working hours, clients
+//! book them, and no time is ever sold twice.
+//!
+//! The slot engine ([`slots`]) and the appointment state machine ([`status`])
+//! are pure; the services in [`service`] add the database. Bookings of one
+//! professional are serialized inside a transaction (and, on PostgreSQL,
+//! guarded by an exclusion constraint), so double booking is impossible even
+//! under concurrency.
+
+pub mod entities;
+pub mod error;
+pub mod ids;
+pub mod model;
+pub mod service;
+pub mod slots;
+pub mod status;
+pub mod view;
+
+pub use error::{Error, Result};
+pub use service::{Scheduling, SchedulingDeps};

@@ -1,0 +1,312 @@
+//! Appointments: lists, details, status changes, the client's own view.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use trellis_kernel::{Page, PageRequest, Principal};
+use validator::Validate;
+
+use super::SchedulingDeps;
+use crate::{
+    entities::{appointment, client, offering, professional},
+    error::{Error, Result},
+    ids::{AppointmentId, ClientId},
+    model::{AppointmentView, CancelCommand, StatusCommand},
+    status::AppointmentStatus,
+    view,
+};
+
+/// Which appointments to list.
+#[derive(Debug, Clone, Default)]
+pub struct AppointmentFilter {
+    /// Starting at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Starting before.
+    pub to: Option<DateTime<Utc>>,
+    /// In this status.
+    pub status: Option<AppointmentStatus>,
+    /// Of this client.
+    pub client: Option<ClientId>,
+}
+
+/// Appointments.
+#[derive(Debug, Clone)]
+pub struct AppointmentService {
+    deps: Arc<SchedulingDeps>,
+}
+
+impl AppointmentService {
+    pub(crate) fn new(deps: Arc<SchedulingDeps>) -> Self {
+        Self { deps }
+    }
+
+    /// The professional's appointments by start time (cursor: start, id).
+    pub async fn list(
+        &self,
+        db: &impl ConnectionTrait,
+        pro: &professional::Model,
+        filter: AppointmentFilter,
+        page: &PageRequest,
+    ) -> Result<Page<AppointmentView>> {
+        let after: Option<(DateTime<Utc>, AppointmentId)> = page
+            .key()
+            .map_err(|e| Error::field("cursor", e.to_string()))?;
+        let mut query =
+            appointment::Entity::find().filter(appointment::Column::ProfessionalId.eq(pro.id));
+        if let Some(from) = filter.from {
+            query = query.filter(appointment::Column::StartAt.gte(from));
+        }
+        if let Some(to) = filter.to {
+            query = query.filter(appointment::Column::StartAt.lt(to));
+        }
+        if let Some(status) = filter.status {
+            query = query.filter(appointment::Column::Status.eq(status));
+        }
+        if let Some(client) = filter.client {
+            query = query.filter(appointment::Column::ClientId.eq(client));
+        }
+        if let Some((start, id)) = after {
+            query = query.filter(
+                sea_orm::Condition::any()
+                    .add(appointment::Column::StartAt.gt(start))
+                    .add(
+                        sea_orm::Condition::all()
+                            .add(appointment::Column::StartAt.eq(start))
+                            .add(appointment::Column::Id.gt(id)),
+                    ),
+            );
+        }
+        let rows = query
+            .order_by_asc(appointment::Column::StartAt)
+            .order_by_asc(appointment::Column::Id)
+            .limit(page.fetch_limit())
+            .all(db)
+            .await?;
+        Ok(Page::from_rows(
+            rows,
+            page,
+            |a| (a.start_at, a.id),
+            view::appointment,
+        ))
+    }
+
+    /// One appointment, for its professional or its client's linked account.
+    pub async fn get(
+        &self,
+        db: &impl ConnectionTrait,
+        caller: &Principal,
+        id: AppointmentId,
+    ) -> Result<AppointmentView> {
+        let row = appointment::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .ok_or(Error::AppointmentNotFound)?;
+        let is_professional = professional::Entity::find_by_id(row.professional_id)
+            .one(db)
+            .await?
+            .is_some_and(|p| p.user_id == caller.user_id);
+        let is_client = || async {
+            Ok::<_, Error>(
+                client::Entity::find_by_id(row.client_id)
+                    .one(db)
+                    .await?
+                    .is_some_and(|c| c.user_id == Some(caller.user_id)),
+            )
+        };
+        if is_professional || is_client().await? {
+            Ok(view::appointment(row))
+        } else {
+            Err(Error::AppointmentNotFound)
+        }
+    }
+
+    /// Moves an appointment through the state machine (see `status`).
+    pub async fn change_status(
+        &self,
+        db: &impl ConnectionTrait,
+        pro: &professional::Model,
+        id: AppointmentId,
+        cmd: StatusCommand,
+    ) -> Result<(AppointmentView, AppointmentStatus)> {
+        cmd.validate()?;
+        let row = appointment::Entity::find_by_id(id)
+            .filter(appointment::Column::ProfessionalId.eq(pro.id))
+            .one(db)
+            .await?
+            .ok_or(Error::AppointmentNotFound)?;
+        self.transition(db, row, cmd.status, cmd.reason).await
+    }
+
+    async fn transition(
+        &self,
+        db: &impl ConnectionTrait,
+        row: appointment::Model,
+        to: AppointmentStatus,
+        reason: Option<String>,
+    ) -> Result<(AppointmentView, AppointmentStatus)> {
+        let from = row.status;
+        if !from.can_become(to) {
+            return Err(Error::transition(from, to));
+        }
+        // Only the status we saw may be replaced: a concurrent change wins cleanly.
+        let changed = appointment::Entity::update_many()
+            .col_expr(
+                appointment::Column::Status,
+                sea_orm::sea_query::Expr::value(to.as_str()),
+            )
+            .col_expr(
+                appointment::Column::CancelReason,
+                sea_orm::sea_query::Expr::value(if to == AppointmentStatus::Cancelled {
+                    reason
+                } else {
+                    None
+                }),
+            )
+            .col_expr(
+                appointment::Column::UpdatedAt,
+                sea_orm::sea_query::Expr::value(self.deps.clock.now()),
+            )
+            .filter(appointment::Column::Id.eq(row.id))
+            .filter(appointment::Column::Status.eq(from))
+            .exec(db)
+            .await?
+            .rows_affected;
+        let fresh = appointment::Entity::find_by_id(row.id)
+            .one(db)
+            .await?
+            .ok_or(Error::AppointmentNotFound)?;
+        if changed != 1 {
+            return Err(Error::transition(fresh.status, to));
+        }
+        Ok((view::appointment(fresh), from))
+    }
+
+    /// Appointments of clients linked to the caller's account, by start.
+    pub async fn mine(
+        &self,
+        db: &impl ConnectionTrait,
+        caller: &Principal,
+        page: &PageRequest,
+    ) -> Result<Page<AppointmentView>> {
+        let after: Option<(DateTime<Utc>, AppointmentId)> = page
+            .key()
+            .map_err(|e| Error::field("cursor", e.to_string()))?;
+        let clients: Vec<ClientId> = client::Entity::find()
+            .filter(client::Column::UserId.eq(caller.user_id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        if clients.is_empty() {
+            return Ok(Page {
+                items: Vec::new(),
+                next_cursor: None,
+            });
+        }
+        let mut query =
+            appointment::Entity::find().filter(appointment::Column::ClientId.is_in(clients));
+        if let Some((start, id)) = after {
+            query = query.filter(
+                sea_orm::Condition::any()
+                    .add(appointment::Column::StartAt.gt(start))
+                    .add(
+                        sea_orm::Condition::all()
+                            .add(appointment::Column::StartAt.eq(start))
+                            .add(appointment::Column::Id.gt(id)),
+                    ),
+            );
+        }
+        let rows = query
+            .order_by_asc(appointment::Column::StartAt)
+            .order_by_asc(appointment::Column::Id)
+            .limit(page.fetch_limit())
+            .all(db)
+            .await?;
+        Ok(Page::from_rows(
+            rows,
+            page,
+            |a| (a.start_at, a.id),
+            view::appointment,
+        ))
+    }
+
+    /// The client cancels their own appointment, up to the service's notice.
+    pub async fn cancel_own(
+        &self,
+        db: &impl ConnectionTrait,
+        caller: &Principal,
+        id: AppointmentId,
+        cmd: CancelCommand,
+    ) -> Result<AppointmentView> {
+        cmd.validate()?;
+        let row = appointment::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .ok_or(Error::AppointmentNotFound)?;
+        let owned = client::Entity::find_by_id(row.client_id)
+            .one(db)
+            .await?
+            .is_some_and(|c| c.user_id == Some(caller.user_id));
+        if !owned {
+            return Err(Error::AppointmentNotFound);
+        }
+        let notice = offering::Entity::find_by_id(row.service_id)
+            .one(db)
+            .await?
+            .map(|s| Duration::minutes(i64::from(s.cancellation_notice_minutes)))
+            .unwrap_or_default();
+        if row.status.is_active() && row.start_at - notice < self.deps.clock.now() {
+            return Err(Error::CancellationWindowPassed);
+        }
+        Ok(self
+            .transition(db, row, AppointmentStatus::Cancelled, cmd.reason)
+            .await?
+            .0)
+    }
+
+    /// An appointment with everything a notification about it needs.
+    pub async fn details(
+        &self,
+        db: &impl ConnectionTrait,
+        id: AppointmentId,
+    ) -> Result<(
+        appointment::Model,
+        professional::Model,
+        offering::Model,
+        client::Model,
+    )> {
+        let a = appointment::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .ok_or(Error::AppointmentNotFound)?;
+        let p = professional::Entity::find_by_id(a.professional_id)
+            .one(db)
+            .await?
+            .ok_or(Error::ProfessionalNotFound)?;
+        let s = offering::Entity::find_by_id(a.service_id)
+            .one(db)
+            .await?
+            .ok_or(Error::ServiceNotFound)?;
+        let c = client::Entity::find_by_id(a.client_id)
+            .one(db)
+            .await?
+            .ok_or(Error::ClientNotFound)?;
+        Ok((a, p, s, c))
+    }
+
+    /// Marks an appointment changed (for callers that edit rows directly).
+    pub async fn touch(
+        &self,
+        db: &impl ConnectionTrait,
+        row: appointment::Model,
+    ) -> Result<appointment::Model> {
+        let mut active: appointment::ActiveModel = row.into();
+        active.updated_at = Set(self.deps.clock.now());
+        Ok(active.update(db).await?)
+    }
+}

@@ -1,0 +1,325 @@
+//! A professional's clients and notes.
+
+use std::sync::Arc;
+
+use sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, ModelTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
+    sea_query::{Expr, ExprTrait, Func},
+};
+use trellis_kernel::{
+    FieldError, Page, PageRequest,
+    contact::{Email, Phone},
+    id::UserId,
+};
+use validator::Validate;
+
+use super::SchedulingDeps;
+use crate::{
+    entities::{client, client_note, professional},
+    error::{Error, Result},
+    ids::{ClientId, NoteId},
+    model::{ClientView, CreateClient, CreateNote, NoteView, UpdateClient},
+    view,
+};
+
+/// Normalises optional contact fields, collecting field errors.
+fn contacts(
+    phone: Option<&str>,
+    email: Option<&str>,
+    errors: &mut Vec<FieldError>,
+) -> (Option<String>, Option<String>) {
+    let phone = phone
+        .filter(|p| !p.trim().is_empty())
+        .and_then(|p| match Phone::parse(p) {
+            Ok(p) => Some(p.as_str().to_string()),
+            Err(m) => {
+                errors.push(FieldError::new("phone", m));
+                None
+            }
+        });
+    let email = email
+        .filter(|e| !e.trim().is_empty())
+        .and_then(|e| match Email::parse(e) {
+            Ok(e) => Some(e.into_string()),
+            Err(m) => {
+                errors.push(FieldError::new("email", m));
+                None
+            }
+        });
+    (phone, email)
+}
+
+fn unique(err: sea_orm::DbErr) -> Error {
+    match err.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => Error::ClientExists,
+        _ => Error::Database(err),
+    }
+}
+
+/// Clients and notes.
+#[derive(Debug, Clone)]
+pub struct ClientService {
+    deps: Arc<SchedulingDeps>,
+}
+
+impl ClientService {
+    pub(crate) fn new(deps: Arc<SchedulingDeps>) -> Self {
+        Self { deps }
+    }
+
+    /// Fails with `PlanLimitReached` if the professional cannot add a client.
+    async fn check_limit(
+        &self,
+        db: &impl ConnectionTrait,
+        pro: &professional::Model,
+    ) -> Result<()> {
+        if let Some(max) = self.deps.entitlements.max_clients(pro.org_id).await? {
+            let count = client::Entity::find()
+                .filter(client::Column::ProfessionalId.eq(pro.id))
+                .count(db)
+                .await?;
+            if count >= max {
+                return Err(Error::PlanLimitReached);
+            }
+        }
+        Ok(())
+    }
+
+    async fn insert(
+        &self,
+        db: &impl ConnectionTrait,
+        pro: &professional::Model,
+        name: &str,
+        phone: Option<String>,
+        email: Option<String>,
+        user: Option<UserId>,
+    ) -> Result<client::Model> {
+        self.check_limit(db, pro).await?;
+        let now = self.deps.clock.now();
+        client::ActiveModel {
+            id: Set(ClientId::new()),
+            professional_id: Set(pro.id),
+            user_id: Set(user),
+            name: Set(name.trim().to_string()),
+            phone: Set(phone),
+            email: Set(email),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(db)
+        .await
+        .map_err(unique)
+    }
+
+    /// Adds a client.
+    pub async fn create(
+        &self,
+        db: &impl ConnectionTrait,
+        pro: &professional::Model,
+        cmd: CreateClient,
+    ) -> Result<ClientView> {
+        cmd.validate()?;
+        let mut errors = Vec::new();
+        let (phone, email) = contacts(cmd.phone.as_deref(), cmd.email.as_deref(), &mut errors);
+        if !errors.is_empty() {
+            return Err(Error::Validation(errors));
+        }
+        Ok(view::client(
+            self.insert(db, pro, &cmd.name, phone, email, None).await?,
+        ))
+    }
+
+    /// Finds the client by phone, then email, or adds one (public bookings).
+    /// A signed-in booker is linked to the record so they see their appointments.
+    pub async fn find_or_create(
+        &self,
+        db: &impl ConnectionTrait,
+        pro: &professional::Model,
+        name: &str,
+        phone: Option<&str>,
+        email: Option<&str>,
+        user: Option<UserId>,
+    ) -> Result<client::Model> {
+        let mut errors = Vec::new();
+        let (phone, email) = contacts(phone, email, &mut errors);
+        if phone.is_none() && email.is_none() && errors.is_empty() {
+            errors.push(FieldError::new("phone", "a phone or an email is required"));
+        }
+        if !errors.is_empty() {
+            let nested = errors
+                .into_iter()
+                .map(|e| FieldError::new(format!("client.{}", e.field), e.message));
+            return Err(Error::Validation(nested.collect()));
+        }
+        let mut existing = None;
+        if let Some(p) = &phone {
+            existing = client::Entity::find()
+                .filter(client::Column::ProfessionalId.eq(pro.id))
+                .filter(client::Column::Phone.eq(p.as_str()))
+                .one(db)
+                .await?;
+        }
+        if existing.is_none()
+            && let Some(e) = &email
+        {
+            existing = client::Entity::find()
+                .filter(client::Column::ProfessionalId.eq(pro.id))
+                .filter(client::Column::Email.eq(e.as_str()))
+                .one(db)
+                .await?;
+        }
+        match existing {
+            Some(found) if found.user_id.is_none() && user.is_some() => {
+                let mut active = found.into_active_model();
+                active.user_id = Set(user);
+                Ok(active.update(db).await?)
+            }
+            Some(found) => Ok(found),
+            None => self.insert(db, pro, name, phone, email, user).await,
+        }
+    }
+
+    /// Clients whose name, phone or email matches `q`, by id.
+    pub async fn search(
+        &self,
+        db: &impl ConnectionTrait,
+        pro: &professional::Model,
+        q: Option<&str>,
+        page: &PageRequest,
+    ) -> Result<Page<ClientView>> {
+        let after: Option<ClientId> = page
+            .key()
+            .map_err(|e| Error::field("cursor", e.to_string()))?;
+        let mut select = client::Entity::find().filter(client::Column::ProfessionalId.eq(pro.id));
+        if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
+            let text = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
+            let digits: String = q.chars().filter(char::is_ascii_digit).collect();
+            let mut any = Condition::any()
+                .add(Expr::expr(Func::lower(Expr::col(client::Column::Name))).like(text.clone()))
+                .add(client::Column::Email.like(text));
+            if digits.len() >= 3 {
+                any = any.add(client::Column::Phone.like(format!("%{digits}%")));
+            }
+            select = select.filter(any);
+        }
+        if let Some(after) = after {
+            select = select.filter(client::Column::Id.gt(after));
+        }
+        let rows = select
+            .order_by_asc(client::Column::Id)
+            .limit(page.fetch_limit())
+            .all(db)
+            .await?;
+        Ok(Page::from_rows(rows, page, |c| c.id, view::client))
+    }
+
+    /// One client of the professional.
+    pub async fn get(
+        &self,
+        db: &impl ConnectionTrait,
+        pro: &professional::Model,
+        id: ClientId,
+    ) -> Result<client::Model> {
+        client::Entity::find_by_id(id)
+            .filter(client::Column::ProfessionalId.eq(pro.id))
+            .one(db)
+            .await?
+            .ok_or(Error::ClientNotFound)
+    }
+
+    /// Changes a client.
+    pub async fn update(
+        &self,
+        db: &impl ConnectionTrait,
+        pro: &professional::Model,
+        id: ClientId,
+        cmd: UpdateClient,
+    ) -> Result<ClientView> {
+        let mut errors = Vec::new();
+        if let Some(name) = &cmd.name
+            && !(1..=200).contains(&name.trim().chars().count())
+        {
+            errors.push(FieldError::new("name", "must be 1 to 200 characters"));
+        }
+        let (phone, email) = contacts(
+            cmd.phone.value().map(String::as_str),
+            cmd.email.value().map(String::as_str),
+            &mut errors,
+        );
+        if !errors.is_empty() {
+            return Err(Error::Validation(errors));
+        }
+        let mut row = self.get(db, pro, id).await?;
+        if let Some(name) = cmd.name {
+            row.name = name.trim().to_string();
+        }
+        cmd.phone
+            .map_value(|_| phone.clone().unwrap_or_default())
+            .update_to(&mut row.phone);
+        cmd.email
+            .map_value(|_| email.clone().unwrap_or_default())
+            .update_to(&mut row.email);
+        row.updated_at = self.deps.clock.now();
+        let mut active = row.into_active_model();
+        for column in [
+            client::Column::Name,
+            client::Column::Phone,
+            client::Column::Email,
+            client::Column::UpdatedAt,
+        ] {
+            active.reset(column);
+        }
+        Ok(view::client(active.update(db).await.map_err(unique)?))
+    }
+
+    /// Removes a client with their notes and appointments.
+    pub async fn delete(
+        &self,
+        db: &impl ConnectionTrait,
+        pro: &professional::Model,
+        id: ClientId,
+    ) -> Result<()> {
+        self.get(db, pro, id).await?.delete(db).await?;
+        Ok(())
+    }
+
+    /// Notes about a client, newest first.
+    pub async fn notes(
+        &self,
+        db: &impl ConnectionTrait,
+        pro: &professional::Model,
+        id: ClientId,
+    ) -> Result<Vec<NoteView>> {
+        let client = self.get(db, pro, id).await?;
+        let rows = client_note::Entity::find()
+            .filter(client_note::Column::ClientId.eq(client.id))
+            .order_by_desc(client_note::Column::Id)
+            .all(db)
+            .await?;
+        Ok(rows.into_iter().map(view::note).collect())
+    }
+
+    /// Writes a note about a client.
+    pub async fn add_note(
+        &self,
+        db: &impl ConnectionTrait,
+        pro: &professional::Model,
+        id: ClientId,
+        cmd: CreateNote,
+    ) -> Result<NoteView> {
+        cmd.validate()?;
+        let client = self.get(db, pro, id).await?;
+        let row = client_note::ActiveModel {
+            id: Set(NoteId::new()),
+            client_id: Set(client.id),
+            body: Set(cmd.body),
+            created_at: Set(self.deps.clock.now()),
+        }
+        .insert(db)
+        .await?;
+        Ok(view::note(row))
+    }
+}

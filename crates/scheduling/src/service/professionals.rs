@@ -1,0 +1,215 @@
+//! Professional profiles.
+
+use std::sync::Arc;
+
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, SqlErr,
+};
+use trellis_kernel::{Principal, id::OrgId};
+use validator::Validate;
+
+use super::SchedulingDeps;
+use crate::{
+    entities::{offering, professional},
+    error::{Error, Result},
+    ids::ProfessionalId,
+    model::{CreateProfessional, ProfessionalView, PublicProfessional, UpdateProfessional},
+    view,
+};
+
+/// Words that would clash with routes or confuse people.
+const RESERVED: &[&str] = &[
+    "me", "admin", "api", "app", "booking", "docs", "help", "internal", "login", "logout", "new",
+    "settings", "signup", "support", "trellis", "www",
+];
+
+/// Checks a slug: 3 to 64 of `a-z0-9-`, not starting or ending with `-`, not reserved.
+pub fn check_slug(slug: &str) -> Result<()> {
+    let shape_ok = (3..=64).contains(&slug.len())
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !slug.starts_with('-')
+        && !slug.ends_with('-');
+    if !shape_ok {
+        return Err(Error::field(
+            "slug",
+            "must be 3 to 64 of a-z, 0-9 and -, not starting or ending with -",
+        ));
+    }
+    if RESERVED.contains(&slug) {
+        return Err(Error::field("slug", "is reserved"));
+    }
+    Ok(())
+}
+
+/// Profiles.
+#[derive(Debug, Clone)]
+pub struct ProfessionalService {
+    deps: Arc<SchedulingDeps>,
+}
+
+impl ProfessionalService {
+    pub(crate) fn new(deps: Arc<SchedulingDeps>) -> Self {
+        Self { deps }
+    }
+
+    /// Checks a new profile before anything is written (the gateway may
+    /// create a personal organization for it in the same transaction).
+    pub fn validate(&self, cmd: &CreateProfessional) -> Result<()> {
+        cmd.validate()?;
+        check_slug(&cmd.slug)?;
+        view::zone("time_zone", &cmd.time_zone)?;
+        Ok(())
+    }
+
+    /// Creates the caller's profile in `org`.
+    pub async fn create(
+        &self,
+        db: &impl ConnectionTrait,
+        caller: &Principal,
+        org: OrgId,
+        cmd: CreateProfessional,
+    ) -> Result<ProfessionalView> {
+        self.validate(&cmd)?;
+        if professional::Entity::find()
+            .filter(professional::Column::UserId.eq(caller.user_id))
+            .one(db)
+            .await?
+            .is_some()
+        {
+            return Err(Error::ProfessionalExists);
+        }
+        let now = self.deps.clock.now();
+        let created = professional::ActiveModel {
+            id: Set(ProfessionalId::new()),
+            user_id: Set(caller.user_id),
+            org_id: Set(org),
+            slug: Set(cmd.slug),
+            name: Set(cmd.name.trim().to_string()),
+            bio: Set(cmd.bio),
+            time_zone: Set(cmd.time_zone.trim().to_string()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(db)
+        .await
+        .map_err(|e| match e.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(detail)) if detail.contains("user") => {
+                Error::ProfessionalExists
+            }
+            Some(SqlErr::UniqueConstraintViolation(_)) => Error::SlugTaken,
+            _ => Error::Database(e),
+        })?;
+        Ok(view::professional(created))
+    }
+
+    /// The caller's profile, or `ProfessionalNotFound`.
+    pub async fn of(
+        &self,
+        db: &impl ConnectionTrait,
+        caller: &Principal,
+    ) -> Result<professional::Model> {
+        professional::Entity::find()
+            .filter(professional::Column::UserId.eq(caller.user_id))
+            .one(db)
+            .await?
+            .ok_or(Error::ProfessionalNotFound)
+    }
+
+    /// A profile by slug.
+    pub async fn by_slug(
+        &self,
+        db: &impl ConnectionTrait,
+        slug: &str,
+    ) -> Result<professional::Model> {
+        professional::Entity::find()
+            .filter(professional::Column::Slug.eq(slug))
+            .one(db)
+            .await?
+            .ok_or(Error::ProfessionalNotFound)
+    }
+
+    /// The caller's profile.
+    pub async fn me(
+        &self,
+        db: &impl ConnectionTrait,
+        caller: &Principal,
+    ) -> Result<ProfessionalView> {
+        Ok(view::professional(self.of(db, caller).await?))
+    }
+
+    /// Changes the caller's profile.
+    pub async fn update(
+        &self,
+        db: &impl ConnectionTrait,
+        caller: &Principal,
+        cmd: UpdateProfessional,
+    ) -> Result<ProfessionalView> {
+        if let Some(name) = &cmd.name
+            && !(1..=200).contains(&name.trim().chars().count())
+        {
+            return Err(Error::field("name", "must be 1 to 200 characters"));
+        }
+        if let Some(tz) = &cmd.time_zone {
+            view::zone("time_zone", tz)?;
+        }
+        let mut row = self.of(db, caller).await?;
+        if let Some(name) = cmd.name {
+            row.name = name.trim().to_string();
+        }
+        cmd.bio.update_to(&mut row.bio);
+        if let Some(tz) = cmd.time_zone {
+            row.time_zone = tz.trim().to_string();
+        }
+        row.updated_at = self.deps.clock.now();
+        let mut active = row.into_active_model();
+        for column in [
+            professional::Column::Name,
+            professional::Column::Bio,
+            professional::Column::TimeZone,
+            professional::Column::UpdatedAt,
+        ] {
+            active.reset(column);
+        }
+        Ok(view::professional(active.update(db).await?))
+    }
+
+    /// The public profile with its bookable services.
+    pub async fn public(
+        &self,
+        db: &impl ConnectionTrait,
+        slug: &str,
+    ) -> Result<PublicProfessional> {
+        let p = self.by_slug(db, slug).await?;
+        let services = offering::Entity::find()
+            .filter(offering::Column::ProfessionalId.eq(p.id))
+            .filter(offering::Column::Active.eq(true))
+            .order_by_asc(offering::Column::Name)
+            .all(db)
+            .await?;
+        Ok(PublicProfessional {
+            slug: p.slug,
+            name: p.name,
+            bio: p.bio,
+            time_zone: p.time_zone,
+            services: services.into_iter().map(view::service).collect(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_slug;
+
+    #[test]
+    fn slugs() {
+        assert!(check_slug("ana-lima").is_ok());
+        assert!(check_slug("me").is_err());
+        assert!(check_slug("booking").is_err());
+        assert!(check_slug("Ana").is_err());
+        assert!(check_slug("-ana").is_err());
+        assert!(check_slug("ab").is_err());
+    }
+}

@@ -1,0 +1,627 @@
+//! Scheduling end to end: setup, slots, bookings that never double-book,
+//! idempotent replays, appointments and their state machine.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
+
+use chrono::{Duration, NaiveDate, Utc};
+use reqwest::Method;
+use serde_json::{Value, json};
+use trellis_tests::{PASSWORD, Reply, TestApp, send, unique_email};
+
+/// A professional with a 60-minute service and hours 09:00-17:00 every day.
+struct Pro {
+    token: String,
+    slug: String,
+    service: String,
+}
+
+async fn professional(app: &TestApp, zone: &str) -> Pro {
+    let email = unique_email("pro");
+    let token = app.access_token(&email).await;
+    let slug = format!("pro-{}", uuid::Uuid::now_v7().simple());
+    let created = send(
+        app.authed(Method::POST, "/api/v1/professionals", &token)
+            .json(&json!({"slug": slug, "name": "Ana Lima", "time_zone": zone, "bio": "Hair"})),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let service = send(
+        app.authed(Method::POST, "/api/v1/professionals/me/services", &token)
+            .json(&json!({
+                "name": "Cut", "duration_minutes": 60, "price_minor": 3500, "currency": "eur",
+                "min_notice_minutes": 0, "max_advance_days": 730, "cancellation_notice_minutes": 120
+            })),
+    )
+    .await;
+    assert_eq!(service.status, 201, "{}", service.text);
+    let rules: Vec<Value> = (1..=7)
+        .map(|d| json!({"weekday": d, "start": "09:00", "end": "17:00"}))
+        .collect();
+    let hours = send(
+        app.authed(Method::PUT, "/api/v1/professionals/me/availability", &token)
+            .json(&json!({"rules": rules})),
+    )
+    .await;
+    assert_eq!(hours.status, 200, "{}", hours.text);
+    Pro {
+        token,
+        slug,
+        service: service.body["id"].as_str().unwrap().to_string(),
+    }
+}
+
+fn day(offset: i64) -> NaiveDate {
+    (Utc::now() + Duration::days(offset)).date_naive()
+}
+
+async fn slots(app: &TestApp, pro: &Pro, date: NaiveDate) -> Vec<Value> {
+    let reply = send(app.get(&format!(
+        "/api/v1/booking/{}/slots?service_id={}&from={date}&to={date}",
+        pro.slug, pro.service
+    )))
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    reply.body["slots"].as_array().cloned().unwrap_or_default()
+}
+
+fn booking(pro: &Pro, start: &Value, who: &str) -> Value {
+    json!({"service_id": pro.service, "start_at": start, "client": {"name": who, "email": format!("{who}@example.com")}})
+}
+
+async fn book(app: &TestApp, pro: &Pro, body: &Value) -> Reply {
+    send(app.post_json(&format!("/api/v1/booking/{}", pro.slug), body)).await
+}
+
+#[tokio::test]
+async fn booking_a_slot_takes_it_off_the_list() {
+    let app = TestApp::spawn_with(&[("TRELLIS_RATE_LIMITS", "off")]).await;
+    let pro = professional(&app, "UTC").await;
+    let free = slots(&app, &pro, day(3)).await;
+    assert_eq!(free.len(), 8, "09:00 to 16:00");
+    assert_eq!(
+        free[0]["local_start"].as_str().unwrap()[11..],
+        *"09:00+00:00"
+    );
+
+    let booked = book(&app, &pro, &booking(&pro, &free[2]["start_at"], "maria")).await;
+    assert_eq!(booked.status, 201, "{}", booked.text);
+    assert_eq!(booked.body["status"], "confirmed");
+    assert_eq!(booked.body["price_minor"], 3500);
+    assert_eq!(booked.body["currency"], "EUR");
+    let after = slots(&app, &pro, day(3)).await;
+    assert_eq!(after.len(), 7);
+    assert!(after.iter().all(|s| s["start_at"] != free[2]["start_at"]));
+
+    let again = book(&app, &pro, &booking(&pro, &free[2]["start_at"], "joao")).await;
+    again.assert_problem(409, "appointment.slot_taken");
+    let odd = book(
+        &app,
+        &pro,
+        &booking(&pro, &json!(format!("{}T09:30:00Z", day(3))), "joao"),
+    )
+    .await;
+    odd.assert_problem(422, "appointment.slot_unavailable");
+    let nobody = book(&app, &pro, &json!({"service_id": pro.service, "start_at": free[3]["start_at"], "client": {"name": "X"}})).await;
+    nobody.assert_problem(422, "request.validation_failed");
+}
+
+#[tokio::test]
+async fn fifty_concurrent_bookings_of_one_slot_make_exactly_one_appointment() {
+    let app = std::sync::Arc::new(
+        TestApp::spawn_with(&[
+            ("TRELLIS_RATE_LIMITS", "off"),
+            ("TRELLIS_DB_MAX_CONNECTIONS", "32"),
+        ])
+        .await,
+    );
+    let pro = professional(&app, "UTC").await;
+    let slot = slots(&app, &pro, day(5)).await[0]["start_at"].clone();
+    let path = format!("/api/v1/booking/{}", pro.slug);
+    let attempts: Vec<_> = (0..50)
+        .map(|i| {
+            let (app, path, body) = (
+                app.clone(),
+                path.clone(),
+                booking(&pro, &slot, &format!("client{i}")),
+            );
+            tokio::spawn(async move { send(app.post_json(&path, &body)).await })
+        })
+        .collect();
+    let mut created = 0;
+    let mut taken = 0;
+    for attempt in attempts {
+        let reply = attempt.await.unwrap();
+        match reply.status {
+            201 => created += 1,
+            409 if reply.body["code"] == "appointment.slot_taken" => taken += 1,
+            other => panic!("unexpected {other}: {}", reply.text),
+        }
+    }
+    assert_eq!((created, taken), (1, 49));
+    let list = send(app.authed(Method::GET, "/api/v1/appointments", &pro.token)).await;
+    assert_eq!(list.body["items"].as_array().map(Vec::len), Some(1));
+}
+
+#[tokio::test]
+async fn an_idempotency_key_replays_the_first_response() {
+    let app = TestApp::spawn_with(&[("TRELLIS_RATE_LIMITS", "off")]).await;
+    let pro = professional(&app, "UTC").await;
+    let free = slots(&app, &pro, day(4)).await;
+    let body = booking(&pro, &free[0]["start_at"], "retry");
+    let path = format!("/api/v1/booking/{}", pro.slug);
+    let first = send(
+        app.post_json(&path, &body)
+            .header("Idempotency-Key", "abc-123"),
+    )
+    .await;
+    let second = send(
+        app.post_json(&path, &body)
+            .header("Idempotency-Key", "abc-123"),
+    )
+    .await;
+    assert_eq!((first.status, second.status), (201, 201), "{}", second.text);
+    assert_eq!(first.body["id"], second.body["id"]);
+    let other = send(
+        app.post_json(&path, &booking(&pro, &free[1]["start_at"], "retry"))
+            .header("Idempotency-Key", "abc-123"),
+    )
+    .await;
+    other.assert_problem(422, "idempotency.key_reused");
+    let list = send(app.authed(Method::GET, "/api/v1/appointments", &pro.token)).await;
+    assert_eq!(list.body["items"].as_array().map(Vec::len), Some(1));
+}
+
+#[tokio::test]
+async fn appointments_follow_the_state_machine_and_reschedule() {
+    let app = TestApp::spawn_with(&[("TRELLIS_RATE_LIMITS", "off")]).await;
+    let pro = professional(&app, "UTC").await;
+    let client = send(
+        app.authed(Method::POST, "/api/v1/professionals/me/clients", &pro.token)
+            .json(&json!({"name": "Rui", "phone": "+351 912 000 001"})),
+    )
+    .await;
+    assert_eq!(client.status, 201, "{}", client.text);
+    let client_id = client.body["id"].clone();
+    let at = |h: u32| json!(format!("{}T{h:02}:00:00Z", day(6)));
+    let create = |start: Value| {
+        app.authed(Method::POST, "/api/v1/appointments", &pro.token)
+            .json(&json!({"service_id": pro.service, "client_id": client_id, "start_at": start}))
+    };
+
+    // The professional may book outside working hours, never over another appointment.
+    let early = send(create(at(7))).await;
+    assert_eq!(early.status, 201, "{}", early.text);
+    let ten = send(create(at(10))).await;
+    assert_eq!(ten.status, 201);
+    send(create(json!(format!("{}T10:30:00Z", day(6)))))
+        .await
+        .assert_problem(409, "appointment.slot_taken");
+
+    let id = ten.body["id"].as_str().unwrap();
+    let status = |s: &str| {
+        app.authed(
+            Method::POST,
+            &format!("/api/v1/appointments/{id}/status"),
+            &pro.token,
+        )
+        .json(&json!({"status": s}))
+    };
+    // Reschedule into a taken slot: 409; into a free one: a new linked appointment.
+    let moved_bad = send(
+        app.authed(
+            Method::POST,
+            &format!("/api/v1/appointments/{id}/reschedule"),
+            &pro.token,
+        )
+        .json(&json!({"start_at": at(7)})),
+    )
+    .await;
+    moved_bad.assert_problem(409, "appointment.slot_taken");
+    let moved = send(
+        app.authed(
+            Method::POST,
+            &format!("/api/v1/appointments/{id}/reschedule"),
+            &pro.token,
+        )
+        .json(&json!({"start_at": at(13)})),
+    )
+    .await;
+    assert_eq!(moved.status, 201, "{}", moved.text);
+    assert_eq!(moved.body["rescheduled_from"], id);
+    let old = send(app.authed(
+        Method::GET,
+        &format!("/api/v1/appointments/{id}"),
+        &pro.token,
+    ))
+    .await;
+    assert_eq!(old.body["status"], "rescheduled");
+    send(status("completed"))
+        .await
+        .assert_problem(409, "appointment.invalid_transition");
+    // The old time is free again.
+    assert_eq!(send(create(at(10))).await.status, 201);
+
+    let new_id = moved.body["id"].as_str().unwrap();
+    let change = |s: &str| {
+        app.authed(
+            Method::POST,
+            &format!("/api/v1/appointments/{new_id}/status"),
+            &pro.token,
+        )
+        .json(&json!({"status": s, "reason": "sick"}))
+    };
+    assert_eq!(send(change("completed")).await.body["status"], "completed");
+    send(change("cancelled"))
+        .await
+        .assert_problem(409, "appointment.invalid_transition");
+    send(change("confirmed"))
+        .await
+        .assert_problem(409, "appointment.invalid_transition");
+
+    let filtered = send(app.authed(
+        Method::GET,
+        &format!(
+            "/api/v1/appointments?status=completed&client_id={}",
+            client_id.as_str().unwrap()
+        ),
+        &pro.token,
+    ))
+    .await;
+    assert_eq!(filtered.body["items"].as_array().map(Vec::len), Some(1));
+    let paged = send(app.authed(Method::GET, "/api/v1/appointments?limit=2", &pro.token)).await;
+    assert_eq!(paged.body["items"].as_array().map(Vec::len), Some(2));
+    let next = paged.body["next_cursor"].as_str().unwrap();
+    let rest = send(app.authed(
+        Method::GET,
+        &format!("/api/v1/appointments?limit=2&cursor={next}"),
+        &pro.token,
+    ))
+    .await;
+    assert_eq!(rest.body["items"].as_array().map(Vec::len), Some(2));
+}
+
+#[tokio::test]
+async fn professionals_cannot_see_each_others_data() {
+    let app = TestApp::spawn_with(&[("TRELLIS_RATE_LIMITS", "off")]).await;
+    let (a, b) = (
+        professional(&app, "UTC").await,
+        professional(&app, "UTC").await,
+    );
+    let free = slots(&app, &a, day(3)).await;
+    let booked = book(&app, &a, &booking(&a, &free[0]["start_at"], "ines")).await;
+    let id = booked.body["id"].as_str().unwrap();
+    let client = booked.body["client_id"].as_str().unwrap();
+    send(app.authed(Method::GET, &format!("/api/v1/appointments/{id}"), &b.token))
+        .await
+        .assert_problem(404, "appointment.not_found");
+    send(
+        app.authed(
+            Method::POST,
+            &format!("/api/v1/appointments/{id}/status"),
+            &b.token,
+        )
+        .json(&json!({"status": "cancelled"})),
+    )
+    .await
+    .assert_problem(404, "appointment.not_found");
+    send(app.authed(
+        Method::GET,
+        &format!("/api/v1/professionals/me/clients/{client}"),
+        &b.token,
+    ))
+    .await
+    .assert_problem(404, "client.not_found");
+    let b_services = send(
+        app.authed(
+            Method::PATCH,
+            &format!("/api/v1/professionals/me/services/{}", a.service),
+            &b.token,
+        )
+        .json(&json!({"price_minor": 1})),
+    )
+    .await;
+    b_services.assert_problem(404, "service.not_found");
+    // A signed-in user without a profile gets 404 on professional routes.
+    let nobody = app.access_token(&unique_email("nobody")).await;
+    send(app.authed(Method::GET, "/api/v1/appointments", &nobody))
+        .await
+        .assert_problem(404, "professional.not_found");
+}
+
+#[tokio::test]
+async fn profiles_have_unique_unreserved_slugs_and_a_personal_org() {
+    let app = TestApp::spawn().await;
+    let token = app.access_token(&unique_email("slug")).await;
+    let create = |slug: &str, tz: &str| {
+        app.authed(Method::POST, "/api/v1/professionals", &token)
+            .json(&json!({"slug": slug, "name": "N", "time_zone": tz}))
+    };
+    let reserved = send(create("me", "UTC")).await;
+    reserved.assert_problem(422, "request.validation_failed");
+    let bad_zone = send(create("good-slug", "Mars/Base")).await;
+    assert_eq!(bad_zone.body["errors"][0]["field"], "time_zone");
+    let ok = send(create("my-studio-x1", "Europe/Lisbon")).await;
+    assert_eq!(ok.status, 201, "{}", ok.text);
+    // The personal organization was created with the caller as owner.
+    let orgs = send(app.authed(Method::GET, "/api/v1/orgs", &token)).await;
+    assert_eq!(orgs.body["items"][0]["role"], "owner");
+    assert_eq!(orgs.body["items"][0]["id"], ok.body["org_id"]);
+    send(create("another-slug", "UTC"))
+        .await
+        .assert_problem(409, "professional.exists");
+    let other = app.access_token(&unique_email("slug2")).await;
+    let taken = send(
+        app.authed(Method::POST, "/api/v1/professionals", &other)
+            .json(&json!({"slug": "my-studio-x1", "name": "N", "time_zone": "UTC"})),
+    )
+    .await;
+    taken.assert_problem(409, "professional.slug_taken");
+    let public = send(app.get("/api/v1/professionals/my-studio-x1")).await;
+    assert_eq!(public.body["time_zone"], "Europe/Lisbon");
+    send(app.get("/api/v1/professionals/nobody-here"))
+        .await
+        .assert_problem(404, "professional.not_found");
+}
+
+#[tokio::test]
+async fn slots_follow_daylight_saving_changes_in_lisbon() {
+    let app = TestApp::spawn_with(&[("TRELLIS_RATE_LIMITS", "off")]).await;
+    let pro = professional(&app, "Europe/Lisbon").await;
+    let sunday_night = json!({"rules": [{"weekday": 7, "start": "00:00", "end": "03:00"}]});
+    send(
+        app.authed(
+            Method::PUT,
+            "/api/v1/professionals/me/availability",
+            &pro.token,
+        )
+        .json(&sunday_night),
+    )
+    .await;
+    let local = |date: &str| {
+        let app = &app;
+        let pro = &pro;
+        let date = date.to_string();
+        async move {
+            let reply = send(app.get(&format!(
+                "/api/v1/booking/{}/slots?service_id={}&from={date}&to={date}&tz=Europe/Lisbon",
+                pro.slug, pro.service
+            )))
+            .await;
+            reply.body["slots"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|s| s["local_start"].as_str().unwrap()[11..].to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    // 2027-03-28: clocks jump from 01:00 to 02:00.
+    assert_eq!(local("2027-03-28").await, ["00:00+00:00", "02:00+01:00"]);
+    // 2027-10-31: 01:00-02:00 happens twice.
+    assert_eq!(
+        local("2027-10-31").await,
+        ["00:00+01:00", "01:00+01:00", "01:00+00:00", "02:00+00:00"]
+    );
+}
+
+#[tokio::test]
+async fn clients_are_searchable_and_carry_notes() {
+    let app = TestApp::spawn().await;
+    let pro = professional(&app, "UTC").await;
+    let add = |body: Value| {
+        app.authed(Method::POST, "/api/v1/professionals/me/clients", &pro.token)
+            .json(&body)
+    };
+    let maria = send(add(
+        json!({"name": "Maria Silva", "phone": "+55 11 98765-4321", "email": "Maria@Example.com"}),
+    ))
+    .await;
+    assert_eq!(maria.status, 201, "{}", maria.text);
+    assert_eq!(maria.body["phone"], "+5511987654321");
+    assert_eq!(maria.body["email"], "maria@example.com");
+    send(add(json!({"name": "Dup", "phone": "+5511987654321"})))
+        .await
+        .assert_problem(409, "client.exists");
+    send(add(json!({"name": "Bad", "phone": "12"})))
+        .await
+        .assert_problem(422, "request.validation_failed");
+    send(add(
+        json!({"name": "Joao Souza", "email": "joao@example.com"}),
+    ))
+    .await;
+
+    let search = |q: &str| {
+        app.authed(
+            Method::GET,
+            &format!("/api/v1/professionals/me/clients?q={q}"),
+            &pro.token,
+        )
+    };
+    let names = |r: Reply| {
+        r.body["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| c["name"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(send(search("silva")).await), ["Maria Silva"]);
+    assert_eq!(names(send(search("98765")).await), ["Maria Silva"]);
+    assert_eq!(names(send(search("JOAO@")).await), ["Joao Souza"]);
+
+    let id = maria.body["id"].as_str().unwrap();
+    let note = send(
+        app.authed(
+            Method::POST,
+            &format!("/api/v1/professionals/me/clients/{id}/notes"),
+            &pro.token,
+        )
+        .json(&json!({"body": "Prefers mornings"})),
+    )
+    .await;
+    assert_eq!(note.status, 201);
+    let notes = send(app.authed(
+        Method::GET,
+        &format!("/api/v1/professionals/me/clients/{id}/notes"),
+        &pro.token,
+    ))
+    .await;
+    assert_eq!(notes.body[0]["body"], "Prefers mornings");
+    let patched = send(
+        app.authed(
+            Method::PATCH,
+            &format!("/api/v1/professionals/me/clients/{id}"),
+            &pro.token,
+        )
+        .json(&json!({"email": null})),
+    )
+    .await;
+    assert!(patched.body["email"].is_null());
+    assert_eq!(
+        send(app.authed(
+            Method::DELETE,
+            &format!("/api/v1/professionals/me/clients/{id}"),
+            &pro.token
+        ))
+        .await
+        .status,
+        204
+    );
+    send(app.authed(
+        Method::GET,
+        &format!("/api/v1/professionals/me/clients/{id}"),
+        &pro.token,
+    ))
+    .await
+    .assert_problem(404, "client.not_found");
+}
+
+#[tokio::test]
+async fn signed_in_clients_see_and_cancel_their_own_appointments() {
+    let app = TestApp::spawn_with(&[("TRELLIS_RATE_LIMITS", "off")]).await;
+    let pro = professional(&app, "UTC").await;
+    let email = unique_email("customer");
+    let me = app.register(&email, PASSWORD).await;
+    let token = me["access_token"].as_str().unwrap();
+    let free = slots(&app, &pro, day(3)).await;
+    let body = json!({"service_id": pro.service, "start_at": free[0]["start_at"], "client": {"name": "Me", "email": email}});
+    let booked = send(
+        app.post_json(&format!("/api/v1/booking/{}", pro.slug), &body)
+            .bearer_auth(token),
+    )
+    .await;
+    assert_eq!(booked.status, 201, "{}", booked.text);
+    let mine = send(app.authed(Method::GET, "/api/v1/users/me/appointments", token)).await;
+    assert_eq!(mine.body["items"][0]["id"], booked.body["id"]);
+    let id = booked.body["id"].as_str().unwrap();
+    assert_eq!(
+        send(app.authed(Method::GET, &format!("/api/v1/appointments/{id}"), token))
+            .await
+            .status,
+        200
+    );
+    let cancelled = send(
+        app.authed(
+            Method::POST,
+            &format!("/api/v1/users/me/appointments/{id}/cancel"),
+            token,
+        )
+        .json(&json!({"reason": "travel"})),
+    )
+    .await;
+    assert_eq!(cancelled.body["status"], "cancelled", "{}", cancelled.text);
+    assert_eq!(cancelled.body["cancel_reason"], "travel");
+    // Someone else cannot cancel it.
+    let stranger = app.access_token(&unique_email("stranger")).await;
+    send(
+        app.authed(
+            Method::POST,
+            &format!("/api/v1/users/me/appointments/{id}/cancel"),
+            &stranger,
+        )
+        .json(&json!({})),
+    )
+    .await
+    .assert_problem(404, "appointment.not_found");
+    // The booking confirmation went out by email.
+    app.mail(&email, "Your appointment with Ana Lima").await;
+}
+
+const CRON_SECRET: &str = "0123456789abcdef-cron-secret";
+
+#[tokio::test]
+async fn reminders_go_out_exactly_once_even_when_the_job_runs_twice_at_once() {
+    use chrono::TimeZone;
+    let clock = trellis_kernel::clock::ManualClock::at(
+        Utc.with_ymd_and_hms(2026, 11, 22, 7, 0, 0).unwrap(),
+    );
+    let app = TestApp::spawn_with_clock(
+        &[("TRELLIS_RATE_LIMITS", "off"), ("CRON_SECRET", CRON_SECRET)],
+        std::sync::Arc::new(clock.clone()),
+    )
+    .await;
+    let pro = professional(&app, "UTC").await;
+    let email = unique_email("remind");
+    for start in ["2026-11-23T10:00:00Z", "2026-11-24T10:00:00Z"] {
+        let body = json!({"service_id": pro.service, "start_at": start, "client": {"name": "Lia", "email": email}});
+        assert_eq!(book(&app, &pro, &body).await.status, 201);
+    }
+    let run = || {
+        send(
+            app.internal(Method::POST, "/internal/cron/reminders")
+                .header("x-cron-secret", CRON_SECRET),
+        )
+    };
+    let (a, b) = tokio::join!(run(), run());
+    assert_eq!((a.status, b.status), (200, 200), "{} / {}", a.text, b.text);
+    let sent = a.body["sent"].as_u64().unwrap() + b.body["sent"].as_u64().unwrap();
+    assert_eq!(
+        sent, 1,
+        "only tomorrow's appointment, once: {} / {}",
+        a.text, b.text
+    );
+    let window_start =
+        chrono::DateTime::parse_from_rfc3339(a.body["window_start"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        window_start,
+        Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap()
+    );
+    let third = run().await;
+    assert_eq!(third.body["sent"], 0);
+
+    app.mail(&email, "Tomorrow:").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let reminders = trellis_tests::mail::mails_to(&app.mail_dir, &email)
+        .into_iter()
+        .filter(|m| m.subject.starts_with("Tomorrow:"))
+        .count();
+    assert_eq!(reminders, 1);
+
+    // A day later, the next appointment is due, once.
+    clock.advance(Duration::days(1));
+    assert_eq!(run().await.body["sent"], 1);
+
+    let wrong = send(
+        app.internal(Method::POST, "/internal/cron/reminders")
+            .header("x-cron-secret", "nope"),
+    )
+    .await;
+    wrong.assert_problem(401, "cron.invalid_secret");
+    let bearer = send(
+        app.internal(Method::POST, "/internal/cron/reminders")
+            .bearer_auth(CRON_SECRET),
+    )
+    .await;
+    assert_eq!(bearer.status, 200, "{}", bearer.text);
+}
+
+#[tokio::test]
+async fn cron_triggers_are_absent_without_a_secret() {
+    let app = TestApp::spawn().await;
+    let reply = send(
+        app.internal(Method::POST, "/internal/cron/reminders")
+            .header("x-cron-secret", CRON_SECRET),
+    )
+    .await;
+    reply.assert_problem(404, "cron.disabled");
+}
