@@ -11,6 +11,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_system_app_config;
 mod m20261122_000002_identity_accounts;
 mod m20261122_000003_scheduling_core;
+mod m20261122_000004_scheduling_social;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_system_app_config::Migration),
             Box::new(m20261122_000002_identity_accounts::Migration),
             Box::new(m20261122_000003_scheduling_core::Migration),
+            Box::new(m20261122_000004_scheduling_social::Migration),
         ]
     }
 }

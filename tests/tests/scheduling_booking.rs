@@ -625,3 +625,244 @@ async fn cron_triggers_are_absent_without_a_secret() {
     .await;
     reply.assert_problem(404, "cron.disabled");
 }
+
+#[tokio::test]
+async fn follows_reviews_and_the_public_rating() {
+    let app = TestApp::spawn_with(&[("TRELLIS_RATE_LIMITS", "off")]).await;
+    let pro = professional(&app, "UTC").await;
+    let email = unique_email("fan");
+    let fan = app.register(&email, PASSWORD).await;
+    let token = fan["access_token"].as_str().unwrap();
+
+    let follow = |m: Method| {
+        app.authed(
+            m,
+            &format!("/api/v1/professionals/{}/follow", pro.slug),
+            token,
+        )
+    };
+    assert_eq!(send(follow(Method::POST)).await.status, 204);
+    assert_eq!(
+        send(follow(Method::POST)).await.status,
+        204,
+        "following twice is harmless"
+    );
+    let following = send(app.authed(Method::GET, "/api/v1/users/me/following", token)).await;
+    assert_eq!(following.body["items"][0]["slug"], pro.slug.as_str());
+
+    // Book as the fan, complete it, then review it.
+    let free = slots(&app, &pro, day(2)).await;
+    let body = json!({"service_id": pro.service, "start_at": free[0]["start_at"], "client": {"name": "Fan", "email": email}});
+    let booked = send(
+        app.post_json(&format!("/api/v1/booking/{}", pro.slug), &body)
+            .bearer_auth(token),
+    )
+    .await;
+    let id = booked.body["id"].as_str().unwrap().to_string();
+    let review = |rating: i64| {
+        app.authed(
+            Method::POST,
+            &format!("/api/v1/professionals/{}/reviews", pro.slug),
+            token,
+        )
+        .json(&json!({"appointment_id": id, "rating": rating, "text": "Great"}))
+    };
+    send(review(5))
+        .await
+        .assert_problem(403, "review.not_allowed");
+    send(
+        app.authed(
+            Method::POST,
+            &format!("/api/v1/appointments/{id}/status"),
+            &pro.token,
+        )
+        .json(&json!({"status": "completed"})),
+    )
+    .await;
+    send(review(9))
+        .await
+        .assert_problem(422, "request.validation_failed");
+    let stranger = app.access_token(&unique_email("stranger")).await;
+    send(
+        app.authed(
+            Method::POST,
+            &format!("/api/v1/professionals/{}/reviews", pro.slug),
+            &stranger,
+        )
+        .json(&json!({"appointment_id": id, "rating": 1})),
+    )
+    .await
+    .assert_problem(404, "appointment.not_found");
+    assert_eq!(send(review(4)).await.status, 201);
+    send(review(5)).await.assert_problem(409, "review.exists");
+
+    let public = send(app.get(&format!("/api/v1/professionals/{}", pro.slug))).await;
+    assert_eq!(public.body["rating_average"], 4.0);
+    assert_eq!(public.body["rating_count"], 1);
+    assert_eq!(public.body["follower_count"], 1);
+    assert_eq!(public.body["services"][0]["name"], "Cut");
+    let reviews = send(app.get(&format!("/api/v1/professionals/{}/reviews", pro.slug))).await;
+    assert_eq!(reviews.body["items"][0]["rating"], 4);
+
+    assert_eq!(send(follow(Method::DELETE)).await.status, 204);
+    let public = send(app.get(&format!("/api/v1/professionals/{}", pro.slug))).await;
+    assert_eq!(public.body["follower_count"], 0);
+}
+
+#[tokio::test]
+async fn revenue_sums_completed_appointments_by_local_period() {
+    let app = TestApp::spawn_with(&[("TRELLIS_RATE_LIMITS", "off")]).await;
+    let pro = professional(&app, "America/Sao_Paulo").await;
+    let client = send(
+        app.authed(Method::POST, "/api/v1/professionals/me/clients", &pro.token)
+            .json(&json!({"name": "Rui", "phone": "+5511900000001"})),
+    )
+    .await;
+    let create = |start: String| {
+        app.authed(Method::POST, "/api/v1/appointments", &pro.token).json(&json!({"service_id": pro.service, "client_id": client.body["id"], "start_at": start}))
+    };
+    // 01:30 UTC on day D+10 is 22:30 of D+9 in São Paulo: it counts for the local day before.
+    let d = day(10);
+    let ids: Vec<String> = futures_util::future::join_all(
+        [
+            create(format!("{d}T01:30:00Z")),
+            create(format!("{d}T14:00:00Z")),
+            create(format!("{d}T16:00:00Z")),
+        ]
+        .into_iter()
+        .map(send),
+    )
+    .await
+    .into_iter()
+    .map(|r| r.body["id"].as_str().unwrap().to_string())
+    .collect();
+    for id in &ids[..2] {
+        send(
+            app.authed(
+                Method::POST,
+                &format!("/api/v1/appointments/{id}/status"),
+                &pro.token,
+            )
+            .json(&json!({"status": "completed"})),
+        )
+        .await;
+    }
+    let path = |group: &str| {
+        format!(
+            "/api/v1/professionals/me/revenue?from={}&to={}&group={group}",
+            d - Duration::days(1),
+            d
+        )
+    };
+    let daily = send(app.authed(Method::GET, &path("day"), &pro.token)).await;
+    assert_eq!(daily.status, 200, "{}", daily.text);
+    assert_eq!(daily.body["time_zone"], "America/Sao_Paulo");
+    assert_eq!(
+        daily.body["periods"],
+        json!([
+            {"period": (d - Duration::days(1)).to_string(), "currency": "EUR", "appointments": 1, "total_minor": 3500},
+            {"period": d.to_string(), "currency": "EUR", "appointments": 1, "total_minor": 3500},
+        ])
+    );
+    let monthly = send(app.authed(Method::GET, &path("month"), &pro.token)).await;
+    let total: i64 = monthly.body["periods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["total_minor"].as_i64().unwrap())
+        .sum();
+    assert_eq!(total, 7000);
+    let backwards = send(app.authed(
+        Method::GET,
+        &format!(
+            "/api/v1/professionals/me/revenue?from={d}&to={}",
+            d - Duration::days(1)
+        ),
+        &pro.token,
+    ))
+    .await;
+    backwards.assert_problem(422, "request.validation_failed");
+}
+
+#[tokio::test]
+async fn time_off_and_service_changes_shape_the_slots() {
+    let app = TestApp::spawn_with(&[("TRELLIS_RATE_LIMITS", "off")]).await;
+    let pro = professional(&app, "UTC").await;
+    let d = day(7);
+    let off = send(
+        app.authed(Method::POST, "/api/v1/professionals/me/time-off", &pro.token)
+            .json(&json!({"start_at": format!("{d}T09:00:00Z"), "end_at": format!("{d}T13:00:00Z"), "reason": "Dentist"})),
+    )
+    .await;
+    assert_eq!(off.status, 201, "{}", off.text);
+    assert_eq!(slots(&app, &pro, d).await.len(), 4, "13:00 to 16:00 remain");
+    let listed =
+        send(app.authed(Method::GET, "/api/v1/professionals/me/time-off", &pro.token)).await;
+    assert_eq!(listed.body.as_array().map(Vec::len), Some(1));
+    let bad = send(
+        app.authed(
+            Method::POST,
+            "/api/v1/professionals/me/time-off",
+            &pro.token,
+        )
+        .json(&json!({"start_at": format!("{d}T13:00:00Z"), "end_at": format!("{d}T09:00:00Z")})),
+    )
+    .await;
+    bad.assert_problem(422, "request.validation_failed");
+    let id = off.body["id"].as_str().unwrap();
+    assert_eq!(
+        send(app.authed(
+            Method::DELETE,
+            &format!("/api/v1/professionals/me/time-off/{id}"),
+            &pro.token
+        ))
+        .await
+        .status,
+        204
+    );
+    assert_eq!(slots(&app, &pro, d).await.len(), 8);
+
+    // A 30-minute increment doubles the offered start times; deactivating hides the service.
+    let service = format!("/api/v1/professionals/me/services/{}", pro.service);
+    let patched = send(
+        app.authed(Method::PATCH, &service, &pro.token)
+            .json(&json!({"slot_increment_minutes": 30, "price_minor": 4000})),
+    )
+    .await;
+    assert_eq!(patched.body["price_minor"], 4000);
+    assert_eq!(slots(&app, &pro, d).await.len(), 15);
+    send(
+        app.authed(Method::PATCH, &service, &pro.token)
+            .json(&json!({"duration_minutes": 2})),
+    )
+    .await
+    .assert_problem(422, "request.validation_failed");
+    assert_eq!(
+        send(app.authed(Method::DELETE, &service, &pro.token))
+            .await
+            .status,
+        204
+    );
+    let gone = send(app.get(&format!(
+        "/api/v1/booking/{}/slots?service_id={}&from={d}&to={d}",
+        pro.slug, pro.service
+    )))
+    .await;
+    gone.assert_problem(404, "service.not_found");
+    let too_long = send(app.get(&format!(
+        "/api/v1/booking/{}/slots?service_id={}&from={d}&to={}",
+        pro.slug,
+        pro.service,
+        d + Duration::days(90)
+    )))
+    .await;
+    too_long.assert_problem(422, "request.validation_failed");
+    assert_eq!(too_long.body["errors"][0]["field"], "to");
+    let overlapping = send(
+        app.authed(Method::PUT, "/api/v1/professionals/me/availability", &pro.token)
+            .json(&json!({"rules": [{"weekday": 1, "start": "09:00", "end": "12:00"}, {"weekday": 1, "start": "11:00", "end": "13:00"}]})),
+    )
+    .await;
+    overlapping.assert_problem(422, "request.validation_failed");
+    assert_eq!(overlapping.body["errors"][0]["field"], "rules[1]");
+}

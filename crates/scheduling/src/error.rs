@@ -59,6 +59,12 @@ pub enum Error {
     /// A client with this phone or email already exists.
     #[error("a client with this phone or email already exists")]
     ClientExists,
+    /// Only the client of a completed appointment may review it.
+    #[error("only the client of a completed appointment can review it")]
+    ReviewNotAllowed,
+    /// The appointment has a review already.
+    #[error("this appointment has been reviewed already")]
+    ReviewExists,
     /// The plan's client limit is reached.
     #[error("your plan's client limit is reached")]
     PlanLimitReached,
@@ -107,7 +113,8 @@ impl DomainError for Error {
             | Self::InvalidTransition { .. }
             | Self::CancellationWindowPassed
             | Self::ClientExists => K::Conflict,
-            Self::PlanLimitReached => K::Forbidden,
+            Self::PlanLimitReached | Self::ReviewNotAllowed => K::Forbidden,
+            Self::ReviewExists => K::Conflict,
             Self::Access(e) => e.kind(),
             Self::Database(e) => db_error_kind(e),
         }
@@ -129,6 +136,8 @@ impl DomainError for Error {
             Self::CancellationWindowPassed => "appointment.cancellation_window_passed",
             Self::ClientExists => "client.exists",
             Self::PlanLimitReached => "plan.limit_reached",
+            Self::ReviewNotAllowed => "review.not_allowed",
+            Self::ReviewExists => "review.exists",
             Self::Access(e) => e.code(),
             Self::Database(_) => "internal",
         }

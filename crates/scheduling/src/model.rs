@@ -70,6 +70,12 @@ pub struct PublicProfessional {
     pub time_zone: String,
     /// Services open for booking.
     pub services: Vec<ServiceView>,
+    /// Average review rating (1 to 5), `null` without reviews.
+    pub rating_average: Option<f64>,
+    /// Number of reviews.
+    pub rating_count: u64,
+    /// Number of followers.
+    pub follower_count: u64,
 }
 
 /// Offer a service.
@@ -393,4 +399,77 @@ pub struct NoteView {
     pub body: String,
     /// Written.
     pub created_at: DateTime<Utc>,
+}
+
+/// A professional the caller follows.
+#[derive(Debug, Clone, Object)]
+pub struct FollowView {
+    /// Public handle.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// Since.
+    pub followed_at: DateTime<Utc>,
+}
+
+/// Review a completed appointment.
+#[derive(Debug, Clone, Object, Validate)]
+pub struct CreateReview {
+    /// The completed appointment being reviewed (one review each).
+    pub appointment_id: AppointmentId,
+    /// 1 to 5.
+    #[validate(range(min = 1, max = 5))]
+    pub rating: i16,
+    /// Words.
+    #[validate(length(max = 5000))]
+    pub text: Option<String>,
+}
+
+/// A review.
+#[derive(Debug, Clone, Object)]
+pub struct ReviewView {
+    /// The id.
+    pub id: uuid::Uuid,
+    /// 1 to 5.
+    pub rating: i16,
+    /// Words.
+    pub text: Option<String>,
+    /// Written.
+    pub created_at: DateTime<Utc>,
+}
+
+/// How revenue is grouped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum RevenueGroup {
+    /// By local day.
+    Day,
+    /// By ISO week (Monday first).
+    Week,
+    /// By calendar month.
+    Month,
+}
+
+/// Revenue of one period in one currency.
+#[derive(Debug, Clone, PartialEq, Eq, Object)]
+pub struct RevenuePeriod {
+    /// The period's first local day, `YYYY-MM-DD`.
+    pub period: String,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Completed appointments.
+    pub appointments: i64,
+    /// Their prices summed, in minor units.
+    pub total_minor: i64,
+}
+
+/// Revenue from completed appointments.
+#[derive(Debug, Clone, Object)]
+pub struct RevenueReport {
+    /// The zone whose days are counted.
+    pub time_zone: String,
+    /// The grouping.
+    pub group: RevenueGroup,
+    /// Periods with revenue, in order.
+    pub periods: Vec<RevenuePeriod>,
 }

@@ -11,6 +11,7 @@ pub mod cron;
 pub mod orgs;
 pub mod professionals;
 pub mod settings;
+pub mod social;
 pub mod staff;
 pub mod system;
 pub mod users;
@@ -40,6 +41,7 @@ pub type PublicApi = (
         clients::ClientsApi,
         booking::BookingApi,
         appointments::AppointmentsApi,
+        social::SocialApi,
     ),
 );
 
@@ -65,6 +67,7 @@ pub fn public_service() -> OpenApiService<PublicApi, ()> {
             clients::ClientsApi,
             booking::BookingApi,
             appointments::AppointmentsApi,
+            social::SocialApi,
         ),
     );
     OpenApiService::new(apis, "Trellis API", env!("CARGO_PKG_VERSION")).description(DESCRIPTION)

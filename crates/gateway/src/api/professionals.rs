@@ -1,7 +1,12 @@
 //! `/api/v1/professionals`: profiles, services, working hours and time off.
 
+use chrono::NaiveDate;
 use poem::web::Data;
-use poem_openapi::{OpenApi, param::Path, payload::Json};
+use poem_openapi::{
+    OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
 use sea_orm::TransactionTrait;
 use trellis_identity::model::CreateOrgCommand;
 use trellis_kernel::ports::{OrgRole, require_org_role};
@@ -9,7 +14,8 @@ use trellis_scheduling::{
     ids::{ServiceId, TimeOffId},
     model::{
         Availability, CreateProfessional, CreateService, CreateTimeOff, ProfessionalView,
-        PublicProfessional, ServiceView, TimeOffView, UpdateProfessional, UpdateService,
+        PublicProfessional, RevenueGroup, RevenueReport, ServiceView, TimeOffView,
+        UpdateProfessional, UpdateService,
     },
 };
 
@@ -264,6 +270,32 @@ impl ProfessionalsApi {
                 .scheduling
                 .availability
                 .replace(&state.db, &pro, body.0.rules)
+                .await?,
+        ))
+    }
+
+    /// Revenue from completed appointments between two local dates
+    /// (inclusive), by day, ISO week or month, per currency.
+    #[oai(path = "/me/revenue", method = "get", operation_id = "get_my_revenue")]
+    async fn revenue(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        /// First local date, `YYYY-MM-DD`.
+        from: Query<NaiveDate>,
+        /// Last local date, `YYYY-MM-DD`.
+        to: Query<NaiveDate>,
+        /// `day` (default), `week` or `month`.
+        group: Query<Option<RevenueGroup>>,
+    ) -> Result<Json<RevenueReport>, SchedulingProblem> {
+        let pro = state
+            .scheduling
+            .professionals
+            .of(&state.db, &auth.0)
+            .await?;
+        let group = group.0.unwrap_or(RevenueGroup::Day);
+        Ok(Json(
+            trellis_scheduling::service::revenue::revenue(&state.db, &pro, from.0, to.0, group)
                 .await?,
         ))
     }

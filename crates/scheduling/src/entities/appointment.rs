@@ -44,6 +44,8 @@ pub struct Model {
     pub recurring_schedule_id: Option<Uuid>,
     /// When the reminder went out.
     pub reminder_sent_at: Option<DateTimeUtc>,
+    /// The start's date in the professional's zone when booked (revenue by day).
+    pub local_date: Option<Date>,
     /// Booked.
     pub created_at: DateTimeUtc,
     /// Last changed.

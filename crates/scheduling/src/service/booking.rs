@@ -303,6 +303,7 @@ impl BookingService {
             rescheduled_from: Set(rescheduled_from),
             recurring_schedule_id: Set(None),
             reminder_sent_at: Set(None),
+            local_date: Set(Some(start.with_timezone(&view::zone_of(pro)).date_naive())),
             created_at: Set(now),
             updated_at: Set(now),
         }

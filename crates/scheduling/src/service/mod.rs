@@ -7,6 +7,8 @@ mod catalog;
 mod clients;
 mod professionals;
 mod reminders;
+pub mod revenue;
+mod social;
 
 use std::sync::Arc;
 
@@ -17,6 +19,7 @@ pub use catalog::CatalogService;
 pub use clients::ClientService;
 pub use professionals::ProfessionalService;
 pub use reminders::{DueReminder, ReminderService};
+pub use social::{SocialService, Standing};
 use trellis_kernel::{SharedClock, ports::Entitlements};
 
 /// What every scheduling service needs.
@@ -51,6 +54,8 @@ pub struct Scheduling {
     pub appointments: AppointmentService,
     /// Reminders.
     pub reminders: ReminderService,
+    /// Follows and reviews.
+    pub social: SocialService,
 }
 
 impl Scheduling {
@@ -64,7 +69,8 @@ impl Scheduling {
             availability: AvailabilityService::new(deps.clone()),
             booking: BookingService::new(deps.clone(), clients.clone()),
             appointments: AppointmentService::new(deps.clone()),
-            reminders: ReminderService::new(deps),
+            reminders: ReminderService::new(deps.clone()),
+            social: SocialService::new(deps),
             clients,
         }
     }

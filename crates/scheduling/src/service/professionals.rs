@@ -189,12 +189,18 @@ impl ProfessionalService {
             .order_by_asc(offering::Column::Name)
             .all(db)
             .await?;
+        let standing = super::SocialService::new(self.deps.clone())
+            .standing(db, &p)
+            .await?;
         Ok(PublicProfessional {
             slug: p.slug,
             name: p.name,
             bio: p.bio,
             time_zone: p.time_zone,
             services: services.into_iter().map(view::service).collect(),
+            rating_average: standing.rating_average,
+            rating_count: standing.rating_count,
+            follower_count: standing.follower_count,
         })
     }
 }
