@@ -12,6 +12,7 @@ mod m20261122_000001_system_app_config;
 mod m20261122_000002_identity_accounts;
 mod m20261122_000003_scheduling_core;
 mod m20261122_000004_scheduling_social;
+mod m20261122_000005_scheduling_recurring;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_identity_accounts::Migration),
             Box::new(m20261122_000003_scheduling_core::Migration),
             Box::new(m20261122_000004_scheduling_social::Migration),
+            Box::new(m20261122_000005_scheduling_recurring::Migration),
         ]
     }
 }

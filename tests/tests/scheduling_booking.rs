@@ -866,3 +866,98 @@ async fn time_off_and_service_changes_shape_the_slots() {
     overlapping.assert_problem(422, "request.validation_failed");
     assert_eq!(overlapping.body["errors"][0]["field"], "rules[1]");
 }
+
+#[tokio::test]
+async fn recurring_schedules_book_ahead_skip_conflicts_and_cancel_the_future() {
+    use chrono::Datelike;
+    let app =
+        TestApp::spawn_with(&[("TRELLIS_RATE_LIMITS", "off"), ("CRON_SECRET", CRON_SECRET)]).await;
+    let pro = professional(&app, "UTC").await;
+    let client = send(
+        app.authed(Method::POST, "/api/v1/professionals/me/clients", &pro.token)
+            .json(&json!({"name": "Ana", "email": "ana.rec@example.com"})),
+    )
+    .await;
+    let client_id = client.body["id"].clone();
+    let first = day(2);
+    let weekday = first.weekday().number_from_monday();
+    // Someone already holds the second occurrence's time.
+    let second = first + Duration::weeks(1);
+    let taken = send(app.authed(Method::POST, "/api/v1/appointments", &pro.token).json(&json!({
+        "service_id": pro.service, "client_id": client_id, "start_at": format!("{second}T10:00:00Z")
+    })))
+    .await;
+    assert_eq!(taken.status, 201);
+
+    let created = send(app.authed(Method::POST, "/api/v1/recurring-schedules", &pro.token).json(&json!({
+        "client_id": client_id, "service_id": pro.service, "weekday": weekday, "time": "10:00",
+        "starts_on": first, "until": first + Duration::weeks(20)
+    })))
+    .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let made = created.body["materialized"]["created"]
+        .as_array()
+        .unwrap()
+        .len();
+    let conflicts = created.body["materialized"]["conflicts"]
+        .as_array()
+        .unwrap();
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(conflicts[0]["code"], "appointment.slot_taken");
+    // Today + 2 days, then weekly up to today + 8 weeks: 8 occurrences, one taken.
+    assert_eq!(made, 7);
+
+    // A longer horizon lets the job book further ahead, without duplicates.
+    let staff = app.token_for(&[trellis_kernel::Role::Staff]);
+    send(
+        app.internal(Method::PATCH, "/internal/config")
+            .bearer_auth(&staff)
+            .json(&json!({"scheduling.recurring_horizon_weeks": 10})),
+    )
+    .await;
+    let run = || {
+        send(
+            app.internal(Method::POST, "/internal/cron/recurring")
+                .header("x-cron-secret", CRON_SECRET),
+        )
+    };
+    assert_eq!(run().await.body["created"], 2);
+    assert_eq!(run().await.body["created"], 0);
+
+    let id = created.body["schedule"]["id"].as_str().unwrap();
+    assert_eq!(
+        send(app.authed(
+            Method::DELETE,
+            &format!("/api/v1/recurring-schedules/{id}"),
+            &pro.token
+        ))
+        .await
+        .status,
+        204
+    );
+    let list = send(app.authed(Method::GET, "/api/v1/recurring-schedules", &pro.token)).await;
+    assert_eq!(list.body.as_array().map(Vec::len), Some(0));
+    let cancelled = send(app.authed(
+        Method::GET,
+        "/api/v1/appointments?status=cancelled&limit=200",
+        &pro.token,
+    ))
+    .await;
+    assert_eq!(cancelled.body["items"].as_array().map(Vec::len), Some(9));
+    // The appointment that was not part of the schedule is untouched.
+    let kept = send(app.authed(
+        Method::GET,
+        &format!(
+            "/api/v1/appointments/{}",
+            taken.body["id"].as_str().unwrap()
+        ),
+        &pro.token,
+    ))
+    .await;
+    assert_eq!(kept.body["status"], "confirmed");
+    let bad = send(app.authed(Method::POST, "/api/v1/recurring-schedules", &pro.token).json(&json!({
+        "client_id": client_id, "service_id": pro.service, "weekday": 8, "time": "25:00", "starts_on": first
+    })))
+    .await;
+    bad.assert_problem(422, "request.validation_failed");
+}

@@ -178,8 +178,10 @@ async fn cors_allows_only_configured_origins() {
 async fn graceful_shutdown_finishes_in_flight_requests() {
     let app = TestApp::spawn().await;
     let token = app.token_for(&[trellis_kernel::Role::Staff]);
-    // A request whose body is still arriving when shutdown begins.
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
+    // A request whose body is still arriving when shutdown begins. With a
+    // one-slot channel, the second chunk is accepted only once the client has
+    // pulled the first onto the wire: then the request is surely in flight.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(1);
     let body = reqwest::Body::wrap_stream(futures_util::stream::unfold(rx, |mut rx| async {
         rx.recv().await.map(|chunk| (chunk, rx))
     }));
@@ -193,13 +195,11 @@ async fn graceful_shutdown_finishes_in_flight_requests() {
     tx.send(Ok(br#"{"rate_limit.general": "#.to_vec()))
         .await
         .ok();
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    tx.send(Ok(br#"{"limit": 7, "#.to_vec())).await.ok();
 
     app.shutdown();
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    tx.send(Ok(br#"{"limit": 7, "window_secs": 60}}"#.to_vec()))
-        .await
-        .ok();
+    tx.send(Ok(br#""window_secs": 60}}"#.to_vec())).await.ok();
     drop(tx);
 
     let reply = trellis_tests::Reply::from(in_flight.await.expect("join").expect("answered")).await;

@@ -1,4 +1,5 @@
-//! Scheduled jobs. Today: tomorrow's appointment reminders.
+//! Scheduled jobs: recurring schedules booked ahead, then tomorrow's
+//! appointment reminders, daily.
 //!
 //! The scheduler sleeps until the next occurrence of the `reminders.cron`
 //! setting in the `reminders.time_zone` zone (re-reading both every 30 s, so
@@ -45,9 +46,73 @@ pub static REMINDER_ZONE: Setting<String> = Setting {
     validate: |zone| parse_time_zone(zone).map(|_| ()).map_err(String::from),
 };
 
+/// How far ahead recurring schedules are turned into appointments.
+pub static RECURRING_HORIZON_WEEKS: Setting<u32> = Setting {
+    key: "scheduling.recurring_horizon_weeks",
+    description: "How many weeks ahead recurring schedules are booked",
+    default: || 8,
+    validate: |weeks| {
+        if (1..=52).contains(weeks) {
+            Ok(())
+        } else {
+            Err("must be 1 to 52".into())
+        }
+    },
+};
+
 /// Every job setting, for the settings registry.
 pub fn settings() -> Vec<&'static dyn SettingDef> {
-    vec![&REMINDER_CRON, &REMINDER_ZONE]
+    vec![&REMINDER_CRON, &REMINDER_ZONE, &RECURRING_HORIZON_WEEKS]
+}
+
+/// What a recurring-schedule run did.
+#[derive(Debug, Clone, Object)]
+pub struct RecurringReport {
+    /// False when another instance held the lease.
+    pub ran: bool,
+    /// Appointments created.
+    pub created: u32,
+    /// Occurrences skipped because their time was taken.
+    pub conflicts: u32,
+}
+
+/// Books recurring schedules up to the horizon (one instance at a time).
+pub async fn run_recurring(state: &AppState) -> Result<RecurringReport, ApiError> {
+    let holder = state.instance_id.to_string();
+    let mut report = RecurringReport {
+        ran: false,
+        created: 0,
+        conflicts: 0,
+    };
+    if !lease::acquire(
+        &state.db,
+        &state.clock,
+        "recurring",
+        &holder,
+        Duration::minutes(10),
+    )
+    .await
+    .map_err(ApiError::internal)?
+    {
+        return Ok(report);
+    }
+    let horizon = state.settings.get(&RECURRING_HORIZON_WEEKS).await;
+    let result = state
+        .scheduling
+        .recurring
+        .materialize_all(&state.db, horizon)
+        .await;
+    lease::release(&state.db, "recurring", &holder)
+        .await
+        .map_err(ApiError::internal)?;
+    let done = result?;
+    report.ran = true;
+    report.created = u32::try_from(done.created.len()).unwrap_or(u32::MAX);
+    report.conflicts = u32::try_from(done.conflicts.len()).unwrap_or(u32::MAX);
+    for conflict in &done.conflicts {
+        tracing::info!(start_at = %conflict.start_at, code = %conflict.code, "recurring occurrence skipped");
+    }
+    Ok(report)
 }
 
 /// What a reminder run did.
@@ -167,6 +232,9 @@ pub async fn scheduler(state: AppState, shutdown: CancellationToken) {
         let now = state.clock.now();
         match target {
             Some(t) if now >= t => {
+                if let Err(err) = run_recurring(&state).await {
+                    tracing::error!(error = ?err, "scheduled recurring bookings failed");
+                }
                 if let Err(err) = run_reminders(&state).await {
                     tracing::error!(error = ?err, "scheduled reminders failed");
                 }

@@ -36,6 +36,9 @@ pub enum Error {
     /// No such appointment visible to the caller.
     #[error("appointment not found")]
     AppointmentNotFound,
+    /// No such recurring schedule.
+    #[error("recurring schedule not found")]
+    RecurringNotFound,
     /// No such time off.
     #[error("time off not found")]
     TimeOffNotFound,
@@ -106,7 +109,8 @@ impl DomainError for Error {
             | Self::ServiceNotFound
             | Self::ClientNotFound
             | Self::AppointmentNotFound
-            | Self::TimeOffNotFound => K::NotFound,
+            | Self::TimeOffNotFound
+            | Self::RecurringNotFound => K::NotFound,
             Self::ProfessionalExists
             | Self::SlugTaken
             | Self::SlotTaken
@@ -130,6 +134,7 @@ impl DomainError for Error {
             Self::ClientNotFound => "client.not_found",
             Self::AppointmentNotFound => "appointment.not_found",
             Self::TimeOffNotFound => "time_off.not_found",
+            Self::RecurringNotFound => "recurring_schedule.not_found",
             Self::SlotTaken => "appointment.slot_taken",
             Self::SlotUnavailable(_) => "appointment.slot_unavailable",
             Self::InvalidTransition { .. } => "appointment.invalid_transition",

@@ -26,3 +26,7 @@ typed_id!(
     /// A note about a client.
     NoteId
 );
+typed_id!(
+    /// A recurring schedule.
+    RecurringId
+);

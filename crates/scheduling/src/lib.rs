@@ -11,6 +11,7 @@ pub mod entities;
 pub mod error;
 pub mod ids;
 pub mod model;
+pub mod recurrence;
 pub mod service;
 pub mod slots;
 pub mod status;

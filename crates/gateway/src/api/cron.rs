@@ -6,7 +6,7 @@ use poem_openapi::{OpenApi, payload::Json};
 use super::ApiTags;
 use crate::{
     auth::CronAuth,
-    jobs::{ReminderReport, run_reminders},
+    jobs::{RecurringReport, ReminderReport, run_recurring, run_reminders},
     problems,
     state::AppState,
 };
@@ -31,5 +31,15 @@ impl CronApi {
         state: Data<&AppState>,
     ) -> Result<Json<ReminderReport>, CronProblem> {
         Ok(Json(run_reminders(&state).await?))
+    }
+
+    /// Book recurring schedules up to the horizon now (the daily job's first step).
+    #[oai(path = "/recurring", method = "post", operation_id = "run_recurring")]
+    async fn recurring(
+        &self,
+        _auth: CronAuth,
+        state: Data<&AppState>,
+    ) -> Result<Json<RecurringReport>, CronProblem> {
+        Ok(Json(run_recurring(&state).await?))
     }
 }

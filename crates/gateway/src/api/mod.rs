@@ -10,6 +10,7 @@ pub mod common;
 pub mod cron;
 pub mod orgs;
 pub mod professionals;
+pub mod recurring;
 pub mod settings;
 pub mod social;
 pub mod staff;
@@ -42,6 +43,7 @@ pub type PublicApi = (
         booking::BookingApi,
         appointments::AppointmentsApi,
         social::SocialApi,
+        recurring::RecurringApi,
     ),
 );
 
@@ -68,6 +70,7 @@ pub fn public_service() -> OpenApiService<PublicApi, ()> {
             booking::BookingApi,
             appointments::AppointmentsApi,
             social::SocialApi,
+            recurring::RecurringApi,
         ),
     );
     OpenApiService::new(apis, "Trellis API", env!("CARGO_PKG_VERSION")).description(DESCRIPTION)

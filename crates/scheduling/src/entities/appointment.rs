@@ -41,7 +41,7 @@ pub struct Model {
     /// The appointment this one replaced.
     pub rescheduled_from: Option<AppointmentId>,
     /// The recurring schedule that created it.
-    pub recurring_schedule_id: Option<Uuid>,
+    pub recurring_schedule_id: Option<crate::ids::RecurringId>,
     /// When the reminder went out.
     pub reminder_sent_at: Option<DateTimeUtc>,
     /// The start's date in the professional's zone when booked (revenue by day).

@@ -7,5 +7,6 @@ pub mod client_note;
 pub mod follow;
 pub mod offering;
 pub mod professional;
+pub mod recurring_schedule;
 pub mod review;
 pub mod time_off;

@@ -22,7 +22,7 @@ use super::{ClientService, SchedulingDeps};
 use crate::{
     entities::{appointment, availability_rule, client, offering, professional, time_off},
     error::{Error, Result},
-    ids::{AppointmentId, ServiceId},
+    ids::{AppointmentId, RecurringId, ServiceId},
     model::{AppointmentView, BookingCommand, CreateAppointment, SlotView, Slots},
     slots::{Interval, ServiceRules, SlotQuery, WeeklyRule, free_slots},
     status::AppointmentStatus,
@@ -78,6 +78,7 @@ struct NewAppointment<'a> {
     status: AppointmentStatus,
     notes: Option<String>,
     rescheduled_from: Option<AppointmentId>,
+    recurring: Option<RecurringId>,
 }
 
 /// Slots and bookings.
@@ -282,6 +283,7 @@ impl BookingService {
             status,
             notes,
             rescheduled_from,
+            recurring,
         } = new;
         let rules = rules_of(service);
         let block = rules.block(start);
@@ -301,7 +303,7 @@ impl BookingService {
             notes: Set(notes),
             cancel_reason: Set(None),
             rescheduled_from: Set(rescheduled_from),
-            recurring_schedule_id: Set(None),
+            recurring_schedule_id: Set(recurring),
             reminder_sent_at: Set(None),
             local_date: Set(Some(start.with_timezone(&view::zone_of(pro)).date_naive())),
             created_at: Set(now),
@@ -361,6 +363,7 @@ impl BookingService {
                     status,
                     notes: cmd.notes,
                     rescheduled_from: None,
+                    recurring: None,
                 },
             )
             .await?;
@@ -404,9 +407,38 @@ impl BookingService {
                     status: AppointmentStatus::Confirmed,
                     notes: cmd.notes,
                     rescheduled_from: None,
+                    recurring: None,
                 },
             )
             .await?;
+        txn.commit().await?;
+        Ok(view::appointment(created))
+    }
+
+    /// One occurrence of a recurring schedule (overlaps refused, hours not enforced).
+    pub async fn create_recurring<C: ConnectionTrait + TransactionTrait>(
+        &self,
+        db: &C,
+        pro: &professional::Model,
+        schedule: RecurringId,
+        service: &offering::Model,
+        client: &client::Model,
+        start: DateTime<Utc>,
+    ) -> Result<AppointmentView> {
+        let txn = db.begin().await?;
+        Self::lock(&txn, pro).await?;
+        self.check_place(&txn, pro, service, start, Placement::Professional, None)
+            .await?;
+        let new = NewAppointment {
+            service,
+            client,
+            start,
+            status: AppointmentStatus::Confirmed,
+            notes: None,
+            rescheduled_from: None,
+            recurring: Some(schedule),
+        };
+        let created = self.insert(&txn, pro, new).await?;
         txn.commit().await?;
         Ok(view::appointment(created))
     }
@@ -469,6 +501,7 @@ impl BookingService {
             status: old.status,
             notes: old.notes.clone(),
             rescheduled_from: Some(old.id),
+            recurring: None,
         };
         let mut created = self.insert(&txn, pro, new).await?;
         // The client keeps the price they booked at.

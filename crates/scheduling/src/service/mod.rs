@@ -6,6 +6,7 @@ mod booking;
 mod catalog;
 mod clients;
 mod professionals;
+mod recurring;
 mod reminders;
 pub mod revenue;
 mod social;
@@ -18,6 +19,7 @@ pub use booking::BookingService;
 pub use catalog::CatalogService;
 pub use clients::ClientService;
 pub use professionals::ProfessionalService;
+pub use recurring::RecurringService;
 pub use reminders::{DueReminder, ReminderService};
 pub use social::{SocialService, Standing};
 use trellis_kernel::{SharedClock, ports::Entitlements};
@@ -56,6 +58,8 @@ pub struct Scheduling {
     pub reminders: ReminderService,
     /// Follows and reviews.
     pub social: SocialService,
+    /// Recurring schedules.
+    pub recurring: RecurringService,
 }
 
 impl Scheduling {
@@ -63,11 +67,13 @@ impl Scheduling {
     pub fn new(deps: SchedulingDeps) -> Self {
         let deps = Arc::new(deps);
         let clients = ClientService::new(deps.clone());
+        let booking = BookingService::new(deps.clone(), clients.clone());
         Self {
             professionals: ProfessionalService::new(deps.clone()),
             catalog: CatalogService::new(deps.clone()),
             availability: AvailabilityService::new(deps.clone()),
-            booking: BookingService::new(deps.clone(), clients.clone()),
+            recurring: RecurringService::new(deps.clone(), booking.clone(), clients.clone()),
+            booking,
             appointments: AppointmentService::new(deps.clone()),
             reminders: ReminderService::new(deps.clone()),
             social: SocialService::new(deps),
