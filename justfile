@@ -34,6 +34,10 @@ lint:
 fmt:
     cargo fmt --all
 
+# Criterion benchmarks of the pure parts (slot engine).
+bench *args:
+    cargo bench -p trellis-scheduling --bench slots {{args}}
+
 # Everything CI runs.
 ci:
     bash .ci/run
