@@ -961,3 +961,74 @@ async fn recurring_schedules_book_ahead_skip_conflicts_and_cancel_the_future() {
     .await;
     bad.assert_problem(422, "request.validation_failed");
 }
+
+#[tokio::test]
+async fn profile_reads_and_edits_and_late_cancellations_are_refused() {
+    use chrono::TimeZone;
+    let clock =
+        trellis_kernel::clock::ManualClock::at(Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).unwrap());
+    let app = TestApp::spawn_with_clock(
+        &[("TRELLIS_RATE_LIMITS", "off")],
+        std::sync::Arc::new(clock.clone()),
+    )
+    .await;
+    let pro = professional(&app, "UTC").await;
+
+    let me = send(app.authed(Method::GET, "/api/v1/professionals/me", &pro.token)).await;
+    assert_eq!(me.body["slug"], pro.slug.as_str());
+    let patched = send(
+        app.authed(Method::PATCH, "/api/v1/professionals/me", &pro.token)
+            .json(&json!({"bio": null, "name": "Ana L."})),
+    )
+    .await;
+    assert_eq!(patched.body["name"], "Ana L.");
+    assert!(patched.body["bio"].is_null());
+    send(
+        app.authed(Method::PATCH, "/api/v1/professionals/me", &pro.token)
+            .json(&json!({"time_zone": "Nowhere"})),
+    )
+    .await
+    .assert_problem(422, "request.validation_failed");
+    let services =
+        send(app.authed(Method::GET, "/api/v1/professionals/me/services", &pro.token)).await;
+    assert_eq!(services.body[0]["cancellation_notice_minutes"], 120);
+    let hours = send(app.authed(
+        Method::GET,
+        "/api/v1/professionals/me/availability",
+        &pro.token,
+    ))
+    .await;
+    assert_eq!(hours.body["rules"].as_array().map(Vec::len), Some(7));
+    assert_eq!(
+        hours.body["rules"][0],
+        json!({"weekday": 1, "start": "09:00", "end": "17:00"})
+    );
+    assert_eq!(hours.body["time_zone"], "UTC");
+
+    // Booked for 10:00 today with a 2-hour cancellation notice: at 08:00 it
+    // may still be cancelled, from 08:01 on it may not.
+    let email = unique_email("late");
+    let token = app.register(&email, PASSWORD).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let body = json!({"service_id": pro.service, "start_at": "2026-12-01T10:00:00Z", "client": {"name": "Late", "email": email}});
+    let booked = send(
+        app.post_json(&format!("/api/v1/booking/{}", pro.slug), &body)
+            .bearer_auth(&token),
+    )
+    .await;
+    assert_eq!(booked.status, 201, "{}", booked.text);
+    let id = booked.body["id"].as_str().unwrap();
+    clock.advance(Duration::minutes(1));
+    let late = send(
+        app.authed(
+            Method::POST,
+            &format!("/api/v1/users/me/appointments/{id}/cancel"),
+            &token,
+        )
+        .json(&json!({})),
+    )
+    .await;
+    late.assert_problem(409, "appointment.cancellation_window_passed");
+}
