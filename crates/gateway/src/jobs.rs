@@ -16,6 +16,7 @@ use chrono_tz::Tz;
 use croner::Cron;
 use poem_openapi::Object;
 use tokio_util::sync::CancellationToken;
+use trellis_kernel::Timestamp;
 use trellis_kernel::{
     contact::parse_time_zone,
     lease,
@@ -121,9 +122,9 @@ pub struct ReminderReport {
     /// False when another instance held the lease (nothing was done here).
     pub ran: bool,
     /// Appointments starting from...
-    pub window_start: DateTime<Utc>,
+    pub window_start: Timestamp,
     /// ...until (exclusive): tomorrow in the reminder zone.
-    pub window_end: DateTime<Utc>,
+    pub window_end: Timestamp,
     /// Reminders sent.
     pub sent: u32,
     /// Reminders that failed and will be retried on the next run.
@@ -144,8 +145,8 @@ pub async fn run_reminders(state: &AppState) -> Result<ReminderReport, ApiError>
     );
     let mut report = ReminderReport {
         ran: false,
-        window_start: window.start,
-        window_end: window.end,
+        window_start: window.start.into(),
+        window_end: window.end.into(),
         sent: 0,
         failed: 0,
     };

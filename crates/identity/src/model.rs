@@ -4,8 +4,8 @@
 //! schema (`Object`) and their field rules (`Validate`); services validate
 //! every command before acting on it.
 
-use chrono::{DateTime, Utc};
 use poem_openapi::{Object, types::MaybeUndefined};
+use trellis_kernel::Timestamp;
 use trellis_kernel::{
     Role,
     id::{OrgId, SessionId, UserId},
@@ -222,7 +222,7 @@ pub struct Profile {
     /// Global roles.
     pub roles: Vec<Role>,
     /// Created.
-    pub created_at: DateTime<Utc>,
+    pub created_at: Timestamp,
 }
 
 /// A signed-in device.
@@ -231,11 +231,11 @@ pub struct SessionView {
     /// The id.
     pub id: SessionId,
     /// Signed in.
-    pub created_at: DateTime<Utc>,
+    pub created_at: Timestamp,
     /// Last token refresh.
-    pub last_used_at: DateTime<Utc>,
+    pub last_used_at: Timestamp,
     /// Ends unless refreshed before.
-    pub expires_at: DateTime<Utc>,
+    pub expires_at: Timestamp,
     /// Browser or app, as it said.
     pub user_agent: Option<String>,
     /// Address at sign-in.
@@ -270,7 +270,7 @@ pub struct OrgView {
     /// The caller's role in it.
     pub role: OrgRole,
     /// Created.
-    pub created_at: DateTime<Utc>,
+    pub created_at: Timestamp,
 }
 
 /// Add a member by email.
@@ -302,7 +302,7 @@ pub struct MemberView {
     /// Role.
     pub role: OrgRole,
     /// Joined.
-    pub created_at: DateTime<Utc>,
+    pub created_at: Timestamp,
 }
 
 /// A user as staff see it.
@@ -321,9 +321,9 @@ pub struct StaffUserView {
     /// Anonymous.
     pub anonymous: bool,
     /// When deactivated, if so.
-    pub deactivated_at: Option<DateTime<Utc>>,
+    pub deactivated_at: Option<Timestamp>,
     /// Created.
-    pub created_at: DateTime<Utc>,
+    pub created_at: Timestamp,
 }
 
 /// What staff may change about a user.

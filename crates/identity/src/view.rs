@@ -45,7 +45,7 @@ pub fn profile(user: user::Model) -> Profile {
         locale: user.locale,
         time_zone: user.time_zone,
         anonymous: user.is_anonymous,
-        created_at: user.created_at,
+        created_at: user.created_at.into(),
     }
 }
 
@@ -58,7 +58,7 @@ pub fn staff_view(user: user::Model) -> StaffUserView {
         name: user.name,
         verified_phone: user.verified_phone,
         anonymous: user.is_anonymous,
-        deactivated_at: user.deactivated_at,
-        created_at: user.created_at,
+        deactivated_at: user.deactivated_at.map(Into::into),
+        created_at: user.created_at.into(),
     }
 }

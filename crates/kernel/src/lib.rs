@@ -18,6 +18,7 @@ pub mod lease;
 pub mod pagination;
 pub mod ports;
 pub mod settings;
+pub mod time;
 
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -26,3 +27,4 @@ pub use auth::{Principal, Role};
 pub use clock::{Clock, SharedClock, SystemClock};
 pub use error::{DomainError, ErrorKind, FieldError};
 pub use pagination::{Cursor, Page, PageRequest};
+pub use time::Timestamp;

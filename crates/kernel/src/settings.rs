@@ -176,7 +176,15 @@ pub struct Settings {
     registry: Arc<SettingsRegistry>,
     clock: SharedClock,
     ttl: Duration,
-    cache: Arc<RwLock<Option<(Instant, Snapshot)>>>,
+    cache: Arc<RwLock<Cache>>,
+}
+
+/// The cached snapshot, and a generation bumped by every invalidation, so a
+/// load that began before a change cannot store its stale result after it.
+#[derive(Default)]
+struct Cache {
+    generation: u64,
+    entry: Option<(Instant, Snapshot)>,
 }
 
 impl fmt::Debug for Settings {
@@ -201,7 +209,7 @@ impl Settings {
             registry,
             clock,
             ttl,
-            cache: Arc::new(RwLock::new(None)),
+            cache: Arc::new(RwLock::new(Cache::default())),
         }
     }
 
@@ -300,13 +308,15 @@ impl Settings {
 
     /// Forgets the cache so the next read goes to the database.
     pub fn invalidate(&self) {
-        *self.cache.write().unwrap_or_else(PoisonError::into_inner) = None;
+        let mut cache = self.cache.write().unwrap_or_else(PoisonError::into_inner);
+        cache.generation += 1;
+        cache.entry = None;
     }
 
     async fn snapshot(&self) -> Result<Snapshot, DbErr> {
         {
             let cache = self.cache.read().unwrap_or_else(PoisonError::into_inner);
-            if let Some((loaded, snapshot)) = cache.as_ref()
+            if let Some((loaded, snapshot)) = cache.entry.as_ref()
                 && loaded.elapsed() < self.ttl
             {
                 return Ok(snapshot.clone());
@@ -316,10 +326,17 @@ impl Settings {
     }
 
     async fn load(&self) -> Result<Snapshot, DbErr> {
+        let started = self
+            .cache
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .generation;
         let rows = entity::Entity::find().all(&self.db).await?;
         let snapshot: Snapshot = Arc::new(rows.into_iter().map(|r| (r.key.clone(), r)).collect());
-        *self.cache.write().unwrap_or_else(PoisonError::into_inner) =
-            Some((Instant::now(), snapshot.clone()));
+        let mut cache = self.cache.write().unwrap_or_else(PoisonError::into_inner);
+        if cache.generation == started {
+            cache.entry = Some((Instant::now(), snapshot.clone()));
+        }
         Ok(snapshot)
     }
 }

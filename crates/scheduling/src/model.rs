@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use poem_openapi::{Object, types::MaybeUndefined};
+use trellis_kernel::Timestamp;
 use trellis_kernel::id::OrgId;
 use validator::Validate;
 
@@ -54,7 +55,7 @@ pub struct ProfessionalView {
     /// The organization.
     pub org_id: OrgId,
     /// Created.
-    pub created_at: DateTime<Utc>,
+    pub created_at: Timestamp,
 }
 
 /// A professional, as anyone sees it.
@@ -222,9 +223,9 @@ pub struct TimeOffView {
     /// The id.
     pub id: TimeOffId,
     /// Starts.
-    pub start_at: DateTime<Utc>,
+    pub start_at: Timestamp,
     /// Ends.
-    pub end_at: DateTime<Utc>,
+    pub end_at: Timestamp,
     /// Why.
     pub reason: Option<String>,
 }
@@ -233,9 +234,9 @@ pub struct TimeOffView {
 #[derive(Debug, Clone, Object)]
 pub struct SlotView {
     /// Starts (UTC).
-    pub start_at: DateTime<Utc>,
+    pub start_at: Timestamp,
     /// Ends (UTC).
-    pub end_at: DateTime<Utc>,
+    pub end_at: Timestamp,
     /// Start in the requested zone, `YYYY-MM-DDTHH:MM±HH:MM`.
     pub local_start: String,
 }
@@ -323,9 +324,9 @@ pub struct AppointmentView {
     /// Where it stands.
     pub status: AppointmentStatus,
     /// Starts.
-    pub start_at: DateTime<Utc>,
+    pub start_at: Timestamp,
     /// Ends.
-    pub end_at: DateTime<Utc>,
+    pub end_at: Timestamp,
     /// The service.
     pub service_id: ServiceId,
     /// The client.
@@ -341,7 +342,7 @@ pub struct AppointmentView {
     /// The appointment this one replaced.
     pub rescheduled_from: Option<AppointmentId>,
     /// Booked.
-    pub created_at: DateTime<Utc>,
+    pub created_at: Timestamp,
 }
 
 /// Add a client.
@@ -379,7 +380,7 @@ pub struct ClientView {
     /// Email.
     pub email: Option<String>,
     /// Added.
-    pub created_at: DateTime<Utc>,
+    pub created_at: Timestamp,
 }
 
 /// Write a note.
@@ -398,7 +399,7 @@ pub struct NoteView {
     /// Text.
     pub body: String,
     /// Written.
-    pub created_at: DateTime<Utc>,
+    pub created_at: Timestamp,
 }
 
 /// A professional the caller follows.
@@ -409,7 +410,7 @@ pub struct FollowView {
     /// Display name.
     pub name: String,
     /// Since.
-    pub followed_at: DateTime<Utc>,
+    pub followed_at: Timestamp,
 }
 
 /// Review a completed appointment.
@@ -435,7 +436,7 @@ pub struct ReviewView {
     /// Words.
     pub text: Option<String>,
     /// Written.
-    pub created_at: DateTime<Utc>,
+    pub created_at: Timestamp,
 }
 
 /// How revenue is grouped.
@@ -520,14 +521,14 @@ pub struct RecurringView {
     /// Occurrences in all.
     pub count: Option<u32>,
     /// Created.
-    pub created_at: DateTime<Utc>,
+    pub created_at: Timestamp,
 }
 
 /// An occurrence that could not be booked.
 #[derive(Debug, Clone, Object)]
 pub struct RecurringConflict {
     /// When it would have started.
-    pub start_at: DateTime<Utc>,
+    pub start_at: Timestamp,
     /// The stable code of the reason (`appointment.slot_taken`).
     pub code: String,
 }

@@ -19,7 +19,7 @@ pub fn professional(p: professional::Model) -> ProfessionalView {
         bio: p.bio,
         time_zone: p.time_zone,
         org_id: p.org_id,
-        created_at: p.created_at,
+        created_at: p.created_at.into(),
     }
 }
 
@@ -46,8 +46,8 @@ pub fn service(s: offering::Model) -> ServiceView {
 pub fn time_off(t: time_off::Model) -> TimeOffView {
     TimeOffView {
         id: t.id,
-        start_at: t.start_at,
-        end_at: t.end_at,
+        start_at: t.start_at.into(),
+        end_at: t.end_at.into(),
         reason: t.reason,
     }
 }
@@ -59,7 +59,7 @@ pub fn client(c: client::Model) -> ClientView {
         name: c.name,
         phone: c.phone,
         email: c.email,
-        created_at: c.created_at,
+        created_at: c.created_at.into(),
     }
 }
 
@@ -68,7 +68,7 @@ pub fn note(n: client_note::Model) -> NoteView {
     NoteView {
         id: n.id,
         body: n.body,
-        created_at: n.created_at,
+        created_at: n.created_at.into(),
     }
 }
 
@@ -77,8 +77,8 @@ pub fn appointment(a: appointment::Model) -> AppointmentView {
     AppointmentView {
         id: a.id,
         status: a.status,
-        start_at: a.start_at,
-        end_at: a.end_at,
+        start_at: a.start_at.into(),
+        end_at: a.end_at.into(),
         service_id: a.service_id,
         client_id: a.client_id,
         price_minor: a.price_minor,
@@ -86,7 +86,7 @@ pub fn appointment(a: appointment::Model) -> AppointmentView {
         notes: a.notes,
         cancel_reason: a.cancel_reason,
         rescheduled_from: a.rescheduled_from,
-        created_at: a.created_at,
+        created_at: a.created_at.into(),
     }
 }
 

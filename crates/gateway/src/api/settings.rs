@@ -2,9 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{Object, OpenApi, payload::Json};
+use trellis_kernel::Timestamp;
 use trellis_kernel::{
     FieldError, Page, Role,
     id::UserId,
@@ -31,7 +31,7 @@ pub struct SettingView {
     /// The declared default.
     pub default: serde_json::Value,
     /// When it was last changed; `null` while the default is in force.
-    pub updated_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<Timestamp>,
     /// Who changed it.
     pub updated_by: Option<UserId>,
 }
@@ -43,7 +43,7 @@ impl From<SettingValue> for SettingView {
             description: v.description.to_string(),
             value: v.value,
             default: v.default,
-            updated_at: v.updated_at,
+            updated_at: v.updated_at.map(Into::into),
             updated_by: v.updated_by,
         }
     }

@@ -66,7 +66,7 @@ fn member_view(m: membership::Model, u: Option<user::Model>) -> MemberView {
         email: u.as_ref().and_then(|u| u.email.clone()),
         name: u.and_then(|u| u.name),
         role: m.role,
-        created_at: m.created_at,
+        created_at: m.created_at.into(),
     }
 }
 
@@ -135,7 +135,7 @@ impl OrgService {
             id: org.id,
             name: org.name,
             role: OrgRole::Owner,
-            created_at: org.created_at,
+            created_at: org.created_at.into(),
         })
     }
 
@@ -170,7 +170,7 @@ impl OrgService {
                 id: o.id,
                 name: o.name,
                 role: m.role,
-                created_at: o.created_at,
+                created_at: o.created_at.into(),
             },
         ))
     }
@@ -188,7 +188,7 @@ impl OrgService {
             id: org.id,
             name: org.name,
             role,
-            created_at: org.created_at,
+            created_at: org.created_at.into(),
         })
     }
 
@@ -210,7 +210,7 @@ impl OrgService {
             id: org.id,
             name: org.name,
             role,
-            created_at: org.created_at,
+            created_at: org.created_at.into(),
         })
     }
 

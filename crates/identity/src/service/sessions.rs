@@ -266,9 +266,9 @@ impl SessionService {
             .map(|s| SessionView {
                 current: s.id == caller.session_id,
                 id: s.id,
-                created_at: s.created_at,
-                last_used_at: s.last_used_at,
-                expires_at: s.expires_at,
+                created_at: s.created_at.into(),
+                last_used_at: s.last_used_at.into(),
+                expires_at: s.expires_at.into(),
                 user_agent: s.user_agent,
                 ip: s.ip,
             })

@@ -198,8 +198,8 @@ impl BookingService {
             slots: slots
                 .into_iter()
                 .map(|s| SlotView {
-                    start_at: s.start,
-                    end_at: s.end,
+                    start_at: s.start.into(),
+                    end_at: s.end.into(),
                     local_start: s
                         .start
                         .with_timezone(&display_zone)

@@ -48,7 +48,7 @@ fn recurring_view(s: recurring_schedule::Model) -> RecurringView {
         starts_on: s.starts_on,
         until: s.until,
         count: s.occurrences.and_then(|c| u32::try_from(c).ok()),
-        created_at: s.created_at,
+        created_at: s.created_at.into(),
     }
 }
 
@@ -169,7 +169,7 @@ impl RecurringService {
                 Ok(created) => report.created.push(created),
                 Err(err @ (Error::SlotTaken | Error::SlotUnavailable(_))) => {
                     report.conflicts.push(RecurringConflict {
-                        start_at: start,
+                        start_at: start.into(),
                         code: err.code().to_string(),
                     });
                 }

@@ -112,7 +112,7 @@ impl SocialService {
             |(f, p)| FollowView {
                 slug: p.slug,
                 name: p.name,
-                followed_at: f.created_at,
+                followed_at: f.created_at.into(),
             },
         ))
     }
@@ -160,7 +160,7 @@ impl SocialService {
             id: row.id,
             rating: row.rating,
             text: row.text,
-            created_at: row.created_at,
+            created_at: row.created_at.into(),
         })
     }
 
@@ -191,7 +191,7 @@ impl SocialService {
                 id: r.id,
                 rating: r.rating,
                 text: r.text,
-                created_at: r.created_at,
+                created_at: r.created_at.into(),
             },
         ))
     }
