@@ -28,13 +28,17 @@ pub struct BearerAuth(pub Principal);
 
 async fn verify_bearer(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
     let state = state(req)?;
-    let principal = state.tokens.verify(&bearer.token).map_err(|err| {
-        let code = match err {
-            TokenError::Expired => "auth.token_expired",
-            TokenError::Invalid => "auth.invalid_token",
-        };
-        ApiError::unauthorized(code, err.to_string())
-    })?;
+    // The rate limiter may have verified this very token already.
+    let verified = req.data::<Principal>().cloned().map(Ok);
+    let principal = verified
+        .unwrap_or_else(|| state.tokens.verify(&bearer.token))
+        .map_err(|err| {
+            let code = match err {
+                TokenError::Expired => "auth.token_expired",
+                TokenError::Invalid => "auth.invalid_token",
+            };
+            ApiError::unauthorized(code, err.to_string())
+        })?;
     if state.revocations.is_revoked(principal.session_id) {
         return Err(ApiError::unauthorized(
             "auth.session_ended",

@@ -91,16 +91,20 @@ pub fn send_later(state: &AppState, notification: Notification) {
     });
 }
 
-/// Looks an appointment's details up and notifies its client.
-pub async fn appointment_event(
+/// Notifies an appointment's client in the background: the details lookup
+/// and the delivery both happen after the response has gone out.
+pub fn appointment_event(
     state: &AppState,
     id: trellis_scheduling::ids::AppointmentId,
     event: Event,
 ) {
-    match state.scheduling.appointments.details(&state.db, id).await {
-        Ok((a, pro, service, client)) => {
-            send_later(state, to_client(event, &a, &pro, &service, &client))
+    let state = state.clone();
+    tokio::spawn(async move {
+        match state.scheduling.appointments.details(&state.db, id).await {
+            Ok((a, pro, service, client)) => {
+                send_later(&state, to_client(event, &a, &pro, &service, &client))
+            }
+            Err(err) => tracing::warn!(error = %err, "cannot load the appointment to notify about"),
         }
-        Err(err) => tracing::warn!(error = %err, "cannot load the appointment to notify about"),
-    }
+    });
 }

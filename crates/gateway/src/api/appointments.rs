@@ -96,7 +96,7 @@ impl AppointmentsApi {
             .booking
             .create_for_client(&state.db, &pro, body.0)
             .await?;
-        notices::appointment_event(&state, created.id, notices::Event::Booked).await;
+        notices::appointment_event(&state, created.id, notices::Event::Booked);
         Ok(Created::Created(Json(created)))
     }
 
@@ -146,7 +146,7 @@ impl AppointmentsApi {
             .change_status(&state.db, &pro, id.0, body.0)
             .await?;
         if view.status == AppointmentStatus::Cancelled {
-            notices::appointment_event(&state, view.id, notices::Event::Cancelled).await;
+            notices::appointment_event(&state, view.id, notices::Event::Cancelled);
         }
         Ok(Json(view))
     }
@@ -175,7 +175,7 @@ impl AppointmentsApi {
             .booking
             .reschedule(&state.db, &pro, id.0, body.0.start_at)
             .await?;
-        notices::appointment_event(&state, view.id, notices::Event::Rescheduled).await;
+        notices::appointment_event(&state, view.id, notices::Event::Rescheduled);
         Ok(Created::Created(Json(view)))
     }
 
@@ -222,7 +222,7 @@ impl AppointmentsApi {
             .appointments
             .cancel_own(&state.db, &auth.0, id.0, body.0)
             .await?;
-        notices::appointment_event(&state, view.id, notices::Event::Cancelled).await;
+        notices::appointment_event(&state, view.id, notices::Event::Cancelled);
         Ok(Json(view))
     }
 }

@@ -103,7 +103,7 @@ impl BookingApi {
             },
         )
         .await?;
-        notices::appointment_event(&state, booked.id, notices::Event::Booked).await;
+        notices::appointment_event(&state, booked.id, notices::Event::Booked);
         Ok(Created::Created(Json(booked)))
     }
 }

@@ -337,7 +337,7 @@ fn set_headers(resp: &mut Response, decision: &Decision) {
 impl<E: Endpoint> Endpoint for RateLimitEndpoint<E> {
     type Output = Response;
 
-    async fn call(&self, req: Request) -> Result<Self::Output> {
+    async fn call(&self, mut req: Request) -> Result<Self::Output> {
         let Some(state) = req.data::<AppState>().cloned() else {
             return self.inner.call(req).await.map(IntoResponse::into_response);
         };
@@ -352,9 +352,14 @@ impl<E: Endpoint> Endpoint for RateLimitEndpoint<E> {
                 .get(header::AUTHORIZATION)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.strip_prefix("Bearer "))
-                .and_then(|token| state.tokens.verify(token).ok())
-                .map(|p| p.user_id),
+                .and_then(|token| state.tokens.verify(token).ok()),
         };
+        let user = user.map(|principal| {
+            let id = principal.user_id;
+            // Verified once per request: `BearerAuth` reuses it.
+            req.set_data(principal);
+            id
+        });
         let key = match user {
             Some(user) => format!("u:{user}"),
             None => {
