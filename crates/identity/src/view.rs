@@ -17,6 +17,16 @@ pub fn roles_of(user: &user::Model) -> Vec<Role> {
         .collect()
 }
 
+/// Roles without repeats, in first-seen order.
+pub fn unique_roles(roles: impl IntoIterator<Item = Role>) -> Vec<Role> {
+    roles.into_iter().fold(Vec::new(), |mut out, role| {
+        if !out.contains(&role) {
+            out.push(role);
+        }
+        out
+    })
+}
+
 /// Roles as stored.
 pub fn roles_json(roles: &[Role]) -> serde_json::Value {
     serde_json::Value::Array(roles.iter().map(|r| r.as_str().into()).collect())
@@ -60,5 +70,16 @@ pub fn staff_view(user: user::Model) -> StaffUserView {
         anonymous: user.is_anonymous,
         deactivated_at: user.deactivated_at.map(Into::into),
         created_at: user.created_at.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_roles_collapse_in_first_seen_order() {
+        let roles = unique_roles([Role::Staff, Role::Admin, Role::Staff, Role::Admin]);
+        assert_eq!(roles, vec![Role::Staff, Role::Admin]);
     }
 }

@@ -20,7 +20,7 @@ use crate::{
     entities::user,
     error::{Error, Result},
     model::{StaffUserPatch, StaffUserView},
-    view::{roles_json, roles_of, staff_view},
+    view::{roles_json, roles_of, staff_view, unique_roles},
 };
 
 /// Staff operations.
@@ -57,13 +57,7 @@ impl StaffService {
             .await?;
         let user = match existing {
             Some(user) => {
-                let mut merged = roles_of(&user);
-                merged.extend(
-                    roles
-                        .iter()
-                        .copied()
-                        .filter(|r| !roles_of(&user).contains(r)),
-                );
+                let merged = unique_roles(roles_of(&user).into_iter().chain(roles.iter().copied()));
                 let mut active = user.into_active_model();
                 active.roles = Set(roles_json(&merged));
                 active.password_hash = Set(Some(hash));
@@ -143,9 +137,7 @@ impl StaffService {
         let now = self.deps.clock.now();
         let mut active = user.into_active_model();
         if let Some(roles) = &patch.roles {
-            let mut unique = roles.clone();
-            unique.dedup();
-            active.roles = Set(roles_json(&unique));
+            active.roles = Set(roles_json(&unique_roles(roles.iter().copied())));
         }
         match patch.deactivated {
             Some(true) => active.deactivated_at = Set(Some(now)),

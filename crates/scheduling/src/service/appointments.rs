@@ -3,10 +3,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use trellis_kernel::{Page, PageRequest, Principal};
 use validator::Validate;
 
@@ -19,6 +16,17 @@ use crate::{
     status::AppointmentStatus,
     view,
 };
+
+/// Rows after `(start, id)` in list order: the keyset cursor condition.
+fn after_key((start, id): (DateTime<Utc>, AppointmentId)) -> sea_orm::Condition {
+    sea_orm::Condition::any()
+        .add(appointment::Column::StartAt.gt(start))
+        .add(
+            sea_orm::Condition::all()
+                .add(appointment::Column::StartAt.eq(start))
+                .add(appointment::Column::Id.gt(id)),
+        )
+}
 
 /// Which appointments to list.
 #[derive(Debug, Clone, Default)]
@@ -69,16 +77,8 @@ impl AppointmentService {
         if let Some(client) = filter.client {
             query = query.filter(appointment::Column::ClientId.eq(client));
         }
-        if let Some((start, id)) = after {
-            query = query.filter(
-                sea_orm::Condition::any()
-                    .add(appointment::Column::StartAt.gt(start))
-                    .add(
-                        sea_orm::Condition::all()
-                            .add(appointment::Column::StartAt.eq(start))
-                            .add(appointment::Column::Id.gt(id)),
-                    ),
-            );
+        if let Some(after) = after {
+            query = query.filter(after_key(after));
         }
         let rows = query
             .order_by_asc(appointment::Column::StartAt)
@@ -210,16 +210,8 @@ impl AppointmentService {
         }
         let mut query =
             appointment::Entity::find().filter(appointment::Column::ClientId.is_in(clients));
-        if let Some((start, id)) = after {
-            query = query.filter(
-                sea_orm::Condition::any()
-                    .add(appointment::Column::StartAt.gt(start))
-                    .add(
-                        sea_orm::Condition::all()
-                            .add(appointment::Column::StartAt.eq(start))
-                            .add(appointment::Column::Id.gt(id)),
-                    ),
-            );
+        if let Some(after) = after {
+            query = query.filter(after_key(after));
         }
         let rows = query
             .order_by_asc(appointment::Column::StartAt)
@@ -297,16 +289,5 @@ impl AppointmentService {
             .await?
             .ok_or(Error::ClientNotFound)?;
         Ok((a, p, s, c))
-    }
-
-    /// Marks an appointment changed (for callers that edit rows directly).
-    pub async fn touch(
-        &self,
-        db: &impl ConnectionTrait,
-        row: appointment::Model,
-    ) -> Result<appointment::Model> {
-        let mut active: appointment::ActiveModel = row.into();
-        active.updated_at = Set(self.deps.clock.now());
-        Ok(active.update(db).await?)
     }
 }

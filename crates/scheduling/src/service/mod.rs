@@ -21,7 +21,7 @@ pub use clients::ClientService;
 pub use professionals::ProfessionalService;
 pub use recurring::RecurringService;
 pub use reminders::{DueReminder, ReminderService};
-pub use social::{SocialService, Standing};
+pub use social::{SocialService, Standing, standing};
 use trellis_kernel::{SharedClock, ports::Entitlements};
 
 /// What every scheduling service needs.

@@ -189,9 +189,7 @@ impl ProfessionalService {
             .order_by_asc(offering::Column::Name)
             .all(db)
             .await?;
-        let standing = super::SocialService::new(self.deps.clone())
-            .standing(db, &p)
-            .await?;
+        let standing = super::social::standing(db, &p).await?;
         Ok(PublicProfessional {
             slug: p.slug,
             name: p.name,

@@ -195,33 +195,29 @@ impl SocialService {
             },
         ))
     }
+}
 
-    /// Rating average and count, and follower count, computed in SQL.
-    pub async fn standing(
-        &self,
-        db: &impl ConnectionTrait,
-        pro: &professional::Model,
-    ) -> Result<Standing> {
-        let (count, sum): (i64, Option<i64>) = review::Entity::find()
-            .select_only()
-            .column_as(Expr::cust("COUNT(*)"), "count")
-            .column_as(Expr::cust("CAST(SUM(rating) AS BIGINT)"), "sum")
-            .filter(review::Column::ProfessionalId.eq(pro.id))
-            .into_tuple()
-            .one(db)
-            .await?
-            .unwrap_or((0, None));
-        let followers = follow::Entity::find()
-            .filter(follow::Column::ProfessionalId.eq(pro.id))
-            .count(db)
-            .await?;
-        let average = sum
-            .filter(|_| count > 0)
-            .map(|s| ((s as f64 / count as f64) * 100.0).round() / 100.0);
-        Ok(Standing {
-            rating_average: average,
-            rating_count: u64::try_from(count).unwrap_or(0),
-            follower_count: followers,
-        })
-    }
+/// Rating average and count, and follower count, computed in SQL.
+pub async fn standing(db: &impl ConnectionTrait, pro: &professional::Model) -> Result<Standing> {
+    let (count, sum): (i64, Option<i64>) = review::Entity::find()
+        .select_only()
+        .column_as(Expr::cust("COUNT(*)"), "count")
+        .column_as(Expr::cust("CAST(SUM(rating) AS BIGINT)"), "sum")
+        .filter(review::Column::ProfessionalId.eq(pro.id))
+        .into_tuple()
+        .one(db)
+        .await?
+        .unwrap_or((0, None));
+    let followers = follow::Entity::find()
+        .filter(follow::Column::ProfessionalId.eq(pro.id))
+        .count(db)
+        .await?;
+    let average = sum
+        .filter(|_| count > 0)
+        .map(|s| ((s as f64 / count as f64) * 100.0).round() / 100.0);
+    Ok(Standing {
+        rating_average: average,
+        rating_count: u64::try_from(count).unwrap_or(0),
+        follower_count: followers,
+    })
 }
