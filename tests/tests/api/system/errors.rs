@@ -1,6 +1,5 @@
 //! Every error a client can provoke is a problem document, never a 500.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 use reqwest::Method;
 use serde_json::json;

@@ -1,6 +1,5 @@
 //! `/internal/config`: staff-only runtime settings with validation.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 use reqwest::Method;
 use serde_json::json;

@@ -1,6 +1,5 @@
 //! Organizations, roles and isolation.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 use reqwest::Method;
 use serde_json::{Value, json};

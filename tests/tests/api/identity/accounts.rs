@@ -1,6 +1,5 @@
 //! Accounts: registration, sign-in, email links, profile, passwords, anonymous users.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 use reqwest::Method;
 use serde_json::json;

@@ -1,7 +1,6 @@
 //! Sessions and refresh-token families: rotation, reuse detection, the grace
 //! window, listing and revoking.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 use reqwest::Method;
 use serde_json::{Value, json};

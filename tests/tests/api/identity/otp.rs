@@ -1,6 +1,5 @@
 //! Phone sign-in codes.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 use serde_json::json;
 use trellis_tests::{TestApp, send, unique_phone};

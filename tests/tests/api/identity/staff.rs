@@ -1,7 +1,6 @@
 //! The control center: staff sign-in with a cookie, user search, roles and
 //! deactivation.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 use reqwest::Method;
 use serde_json::json;

@@ -1,6 +1,5 @@
 //! The rate limiter: 429 with headers, recovery, per-key counting, opt-out.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 use std::time::Duration;
 

@@ -1,6 +1,5 @@
 //! Probes, the spec, Swagger UI and the listener split.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 use reqwest::Method;
 use trellis_tests::{TestApp, send};

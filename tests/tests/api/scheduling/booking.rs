@@ -1,7 +1,6 @@
 //! Scheduling end to end: setup, slots, bookings that never double-book,
 //! idempotent replays, appointments and their state machine.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 use chrono::{Duration, NaiveDate, Utc};
 use reqwest::Method;

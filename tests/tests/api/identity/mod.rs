@@ -1,0 +1,7 @@
+//! Accounts, sessions, organizations, phone codes and the control center.
+
+mod accounts;
+mod orgs;
+mod otp;
+mod sessions;
+mod staff;

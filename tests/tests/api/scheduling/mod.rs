@@ -1,0 +1,3 @@
+//! Professionals, availability, bookings, appointments and jobs.
+
+mod booking;

@@ -1,0 +1,6 @@
+//! Probes, the spec, errors, rate limits and runtime settings.
+
+mod errors;
+mod probes;
+mod rate_limit;
+mod settings;
