@@ -22,7 +22,10 @@ use trellis_kernel::{
     Principal,
     auth::{TokenCodec, TokenError, TokenSettings},
     clock::ManualClock,
-    ports::{DeliveryError, Mailer, Memberships, OrgRole, OutgoingEmail, OutgoingSms, SmsSender},
+    ports::{
+        DeliveryError, Mailer, Memberships, OrgRole, OutgoingEmail, OutgoingSms, SmsSender,
+        require_org_role,
+    },
     testing::{TestDatabase, fresh_connection},
 };
 
@@ -269,12 +272,15 @@ async fn memberships_answer_roles_for_other_domains() {
         )
         .await
         .unwrap();
+    let directory = MembershipDirectory::new(w.db.clone());
+    let access = require_org_role(&directory, &principal, org.id, OrgRole::Admin)
+        .await
+        .unwrap();
     w.identity
         .orgs
         .add_member(
             &w.db,
-            &principal,
-            org.id,
+            &access,
             AddMemberCommand {
                 email: "member@example.com".into(),
                 role: OrgRole::Member,
@@ -283,7 +289,6 @@ async fn memberships_answer_roles_for_other_domains() {
         .await
         .unwrap();
 
-    let directory = MembershipDirectory::new(w.db.clone());
     assert_eq!(
         directory.role_of(principal.user_id, org.id).await.unwrap(),
         Some(OrgRole::Owner)

@@ -6,6 +6,10 @@ use trellis_kernel::Timestamp;
 use trellis_kernel::id::OrgId;
 use validator::Validate;
 
+mod professional;
+
+pub use professional::Professional;
+
 use crate::{
     ids::{AppointmentId, ClientId, NoteId, ProfessionalId, ServiceId, TimeOffId},
     status::AppointmentStatus,

@@ -5,19 +5,22 @@ use chrono_tz::Tz;
 use trellis_kernel::contact::parse_time_zone;
 
 use crate::{
-    entities::{appointment, client, client_note, offering, professional, time_off},
+    entities::{appointment, client, client_note, offering, time_off},
     error::{Error, Result},
-    model::{AppointmentView, ClientView, NoteView, ProfessionalView, ServiceView, TimeOffView},
+    model::{
+        AppointmentView, ClientView, NoteView, Professional, ProfessionalView, ServiceView,
+        TimeOffView,
+    },
 };
 
 /// The owner's view of a profile.
-pub fn professional(p: professional::Model) -> ProfessionalView {
+pub fn professional(p: &Professional) -> ProfessionalView {
     ProfessionalView {
         id: p.id,
-        slug: p.slug,
-        name: p.name,
-        bio: p.bio,
-        time_zone: p.time_zone,
+        slug: p.slug.clone(),
+        name: p.name.clone(),
+        bio: p.bio.clone(),
+        time_zone: p.time_zone.name().to_string(),
         org_id: p.org_id,
         created_at: p.created_at.into(),
     }
@@ -95,9 +98,14 @@ pub fn zone(field: &str, name: &str) -> Result<Tz> {
     parse_time_zone(name).map_err(|m| Error::field(field, m))
 }
 
-/// The professional's zone (validated when stored).
-pub fn zone_of(p: &professional::Model) -> Tz {
-    parse_time_zone(&p.time_zone).unwrap_or(Tz::UTC)
+/// A zone name read back from the database (validated when stored).
+pub fn parse_stored_zone(name: &str) -> Tz {
+    parse_time_zone(name).unwrap_or(Tz::UTC)
+}
+
+/// The professional's zone.
+pub fn zone_of(p: &Professional) -> Tz {
+    p.time_zone
 }
 
 /// `HH:MM` (or `24:00` for the end of the day) into minutes after midnight.

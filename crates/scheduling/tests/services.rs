@@ -79,7 +79,11 @@ async fn the_plan_limits_how_many_clients_a_professional_keeps() {
         .create(&db, &caller, org, cmd)
         .await
         .unwrap();
-    let pro = scheduling.professionals.of(&db, &caller).await.unwrap();
+    let pro = scheduling
+        .professionals
+        .of_user(&db, caller.user_id)
+        .await
+        .unwrap();
 
     let add = |n: u32| CreateClient {
         name: format!("c{n}"),

@@ -1,21 +1,15 @@
 //! The HTTP surface: every domain's API composed into two OpenAPI services,
-//! one per listener. Add a domain by adding its API struct to a tuple below
-//! (nest tuples to pass poem-openapi's tuple size limit).
+//! one per listener.
+//!
+//! Each domain is one folder, `api/<domain>/`, whose `mod.rs` names the
+//! domain's `Public` and `Internal` operation tuples (nest tuples past
+//! poem-openapi's limit of 16). Adding a domain is one line in each tuple
+//! below and a tag in [`ApiTags`].
 
-pub mod appointments;
-pub mod auth;
-pub mod booking;
-pub mod clients;
 pub mod common;
-pub mod cron;
-pub mod orgs;
-pub mod professionals;
-pub mod recurring;
-pub mod settings;
-pub mod social;
-pub mod staff;
+pub mod identity;
+pub mod scheduling;
 pub mod system;
-pub mod users;
 
 use poem_openapi::{OpenApiService, Tags};
 
@@ -33,27 +27,11 @@ pub enum ApiTags {
     Scheduling,
 }
 
-/// Operations on the public listener, nested to stay within poem-openapi's tuple size.
-pub type PublicApi = (
-    system::SystemApi,
-    (auth::AuthApi, users::UsersApi, orgs::OrgsApi),
-    (
-        professionals::ProfessionalsApi,
-        clients::ClientsApi,
-        booking::BookingApi,
-        appointments::AppointmentsApi,
-        social::SocialApi,
-        recurring::RecurringApi,
-    ),
-);
+/// Operations on the public listener: one line per domain.
+pub type PublicApi = (system::Public, identity::Public, scheduling::Public);
 
-/// Operations on the internal listener.
-pub type InternalApi = (
-    system::SystemApi,
-    settings::SettingsApi,
-    staff::StaffApi,
-    cron::CronApi,
-);
+/// Operations on the internal listener: one line per domain.
+pub type InternalApi = (system::Internal, identity::Internal, scheduling::Internal);
 
 const DESCRIPTION: &str = "The backend of small service businesses and agencies: identity, scheduling, \
      messaging, billing, credentials vault and time tracking. Errors are \
@@ -61,29 +39,20 @@ const DESCRIPTION: &str = "The backend of small service businesses and agencies:
 
 /// The public API and its spec.
 pub fn public_service() -> OpenApiService<PublicApi, ()> {
-    let apis = (
-        system::SystemApi,
-        (auth::AuthApi, users::UsersApi, orgs::OrgsApi),
-        (
-            professionals::ProfessionalsApi,
-            clients::ClientsApi,
-            booking::BookingApi,
-            appointments::AppointmentsApi,
-            social::SocialApi,
-            recurring::RecurringApi,
-        ),
-    );
-    OpenApiService::new(apis, "Trellis API", env!("CARGO_PKG_VERSION")).description(DESCRIPTION)
+    OpenApiService::new(
+        PublicApi::default(),
+        "Trellis API",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(DESCRIPTION)
 }
 
 /// The internal (control-center) API and its spec.
 pub fn internal_service() -> OpenApiService<InternalApi, ()> {
-    let apis = (
-        system::SystemApi,
-        settings::SettingsApi,
-        staff::StaffApi,
-        cron::CronApi,
-    );
-    OpenApiService::new(apis, "Trellis internal API", env!("CARGO_PKG_VERSION"))
-        .description("Control-center operations, served only on the internal listener.")
+    OpenApiService::new(
+        InternalApi::default(),
+        "Trellis internal API",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description("Control-center operations, served only on the internal listener.")
 }

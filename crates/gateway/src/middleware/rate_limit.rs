@@ -352,12 +352,12 @@ impl<E: Endpoint> Endpoint for RateLimitEndpoint<E> {
                 .get(header::AUTHORIZATION)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.strip_prefix("Bearer "))
-                .and_then(|token| state.tokens.verify(token).ok()),
+                .and_then(|token| crate::auth::verify_access_token(&state, token).ok()),
         };
         let user = user.map(|principal| {
             let id = principal.user_id;
-            // Verified once per request: `BearerAuth` reuses it.
-            req.set_data(principal);
+            // Verified once per request: the `Caller` extractors reuse it.
+            req.set_data(crate::auth::VerifiedPrincipal(principal));
             id
         });
         let key = match user {

@@ -15,7 +15,7 @@ use trellis_kernel::{
     Page, PageRequest, Principal,
     contact::Email,
     id::{OrgId, UserId},
-    ports::{Memberships, OrgRole, check_org_role},
+    ports::{Memberships, OrgAccess, OrgRole, check_org_role},
 };
 use validator::Validate;
 
@@ -176,14 +176,9 @@ impl OrgService {
     }
 
     /// One organization, for a member.
-    pub async fn get(
-        &self,
-        db: &impl ConnectionTrait,
-        caller: &Principal,
-        org: OrgId,
-    ) -> Result<OrgView> {
-        let role = self.require(db, caller, org, OrgRole::Member).await?;
-        let org = Self::load(db, org).await?;
+    pub async fn get(&self, db: &impl ConnectionTrait, access: &OrgAccess) -> Result<OrgView> {
+        let role = access.role();
+        let org = Self::load(db, access.org_id()).await?;
         Ok(OrgView {
             id: org.id,
             name: org.name,
@@ -196,13 +191,12 @@ impl OrgService {
     pub async fn rename(
         &self,
         db: &impl ConnectionTrait,
-        caller: &Principal,
-        org: OrgId,
+        access: &OrgAccess,
         cmd: UpdateOrgCommand,
     ) -> Result<OrgView> {
         cmd.validate()?;
-        let role = self.require(db, caller, org, OrgRole::Admin).await?;
-        let mut active: organization::ActiveModel = Self::load(db, org).await?.into();
+        let role = access.role();
+        let mut active: organization::ActiveModel = Self::load(db, access.org_id()).await?.into();
         active.name = Set(cmd.name.trim().to_string());
         active.updated_at = Set(self.deps.clock.now());
         let org = active.update(db).await?;
@@ -215,14 +209,8 @@ impl OrgService {
     }
 
     /// Deletes the organization and its memberships (owners).
-    pub async fn delete(
-        &self,
-        db: &impl ConnectionTrait,
-        caller: &Principal,
-        org: OrgId,
-    ) -> Result<()> {
-        self.require(db, caller, org, OrgRole::Owner).await?;
-        Self::load(db, org).await?.delete(db).await?;
+    pub async fn delete(&self, db: &impl ConnectionTrait, access: &OrgAccess) -> Result<()> {
+        Self::load(db, access.org_id()).await?.delete(db).await?;
         Ok(())
     }
 
@@ -230,11 +218,10 @@ impl OrgService {
     pub async fn members(
         &self,
         db: &impl ConnectionTrait,
-        caller: &Principal,
-        org: OrgId,
+        access: &OrgAccess,
         page: &PageRequest,
     ) -> Result<Page<MemberView>> {
-        self.require(db, caller, org, OrgRole::Member).await?;
+        let org = access.org_id();
         let after: Option<UserId> = page
             .key()
             .map_err(|e| Error::field("cursor", e.to_string()))?;
@@ -260,13 +247,12 @@ impl OrgService {
     pub async fn add_member(
         &self,
         db: &impl ConnectionTrait,
-        caller: &Principal,
-        org: OrgId,
+        access: &OrgAccess,
         cmd: AddMemberCommand,
     ) -> Result<MemberView> {
         cmd.validate()?;
-        let caller_role = self.require(db, caller, org, OrgRole::Admin).await?;
-        if cmd.role == OrgRole::Owner && caller_role != OrgRole::Owner {
+        let org = access.org_id();
+        if cmd.role == OrgRole::Owner && !access.at_least(OrgRole::Owner) {
             return Err(Error::OwnerRequired);
         }
         let email = Email::parse(&cmd.email).map_err(|m| Error::field("email", m))?;

@@ -8,6 +8,7 @@ use trellis_kernel::{Page, PageRequest, Principal};
 use validator::Validate;
 
 use super::SchedulingDeps;
+use crate::model::Professional;
 use crate::{
     entities::{appointment, client, offering, professional},
     error::{Error, Result},
@@ -56,7 +57,7 @@ impl AppointmentService {
     pub async fn list(
         &self,
         db: &impl ConnectionTrait,
-        pro: &professional::Model,
+        pro: &Professional,
         filter: AppointmentFilter,
         page: &PageRequest,
     ) -> Result<Page<AppointmentView>> {
@@ -128,7 +129,7 @@ impl AppointmentService {
     pub async fn change_status(
         &self,
         db: &impl ConnectionTrait,
-        pro: &professional::Model,
+        pro: &Professional,
         id: AppointmentId,
         cmd: StatusCommand,
     ) -> Result<(AppointmentView, AppointmentStatus)> {

@@ -11,8 +11,9 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::SchedulingDeps;
+use crate::model::Professional;
 use crate::{
-    entities::{availability_rule, professional, time_off},
+    entities::{availability_rule, time_off},
     error::{Error, Result},
     ids::TimeOffId,
     model::{Availability, AvailabilityRule, CreateTimeOff, TimeOffView},
@@ -83,7 +84,7 @@ impl AvailabilityService {
     pub async fn rules(
         &self,
         db: &impl ConnectionTrait,
-        pro: &professional::Model,
+        pro: &Professional,
     ) -> Result<Vec<availability_rule::Model>> {
         Ok(availability_rule::Entity::find()
             .filter(availability_rule::Column::ProfessionalId.eq(pro.id))
@@ -94,11 +95,7 @@ impl AvailabilityService {
     }
 
     /// The weekly rules as the API shows them.
-    pub async fn get(
-        &self,
-        db: &impl ConnectionTrait,
-        pro: &professional::Model,
-    ) -> Result<Availability> {
+    pub async fn get(&self, db: &impl ConnectionTrait, pro: &Professional) -> Result<Availability> {
         let rules = self.rules(db, pro).await?;
         Ok(Availability {
             rules: rules
@@ -109,7 +106,7 @@ impl AvailabilityService {
                     end: view::format_hhmm(r.end_minute),
                 })
                 .collect(),
-            time_zone: Some(pro.time_zone.clone()),
+            time_zone: Some(pro.time_zone.name().to_string()),
         })
     }
 
@@ -117,7 +114,7 @@ impl AvailabilityService {
     pub async fn replace<C: ConnectionTrait + TransactionTrait>(
         &self,
         db: &C,
-        pro: &professional::Model,
+        pro: &Professional,
         rules: Vec<AvailabilityRule>,
     ) -> Result<Availability> {
         let parsed = parse_rules(&rules)?;
@@ -145,7 +142,7 @@ impl AvailabilityService {
     pub async fn time_off(
         &self,
         db: &impl ConnectionTrait,
-        pro: &professional::Model,
+        pro: &Professional,
     ) -> Result<Vec<TimeOffView>> {
         let rows = time_off::Entity::find()
             .filter(time_off::Column::ProfessionalId.eq(pro.id))
@@ -160,7 +157,7 @@ impl AvailabilityService {
     pub async fn add_time_off(
         &self,
         db: &impl ConnectionTrait,
-        pro: &professional::Model,
+        pro: &Professional,
         cmd: CreateTimeOff,
     ) -> Result<TimeOffView> {
         cmd.validate()?;
@@ -187,7 +184,7 @@ impl AvailabilityService {
     pub async fn remove_time_off(
         &self,
         db: &impl ConnectionTrait,
-        pro: &professional::Model,
+        pro: &Professional,
         id: TimeOffId,
     ) -> Result<()> {
         let row = time_off::Entity::find_by_id(id)

@@ -19,6 +19,7 @@ use trellis_kernel::id::UserId;
 use validator::Validate;
 
 use super::{ClientService, SchedulingDeps};
+use crate::model::Professional;
 use crate::{
     entities::{appointment, availability_rule, client, offering, professional, time_off},
     error::{Error, Result},
@@ -98,7 +99,7 @@ impl BookingService {
     async fn busy(
         &self,
         db: &impl ConnectionTrait,
-        pro: &professional::Model,
+        pro: &Professional,
         range: Interval,
         ignore: Option<AppointmentId>,
     ) -> Result<Vec<Interval>> {
@@ -129,7 +130,7 @@ impl BookingService {
     async fn active_service(
         &self,
         db: &impl ConnectionTrait,
-        pro: &professional::Model,
+        pro: &Professional,
         id: ServiceId,
     ) -> Result<offering::Model> {
         offering::Entity::find_by_id(id)
@@ -144,7 +145,7 @@ impl BookingService {
     pub async fn slots(
         &self,
         db: &impl ConnectionTrait,
-        pro: &professional::Model,
+        pro: &Professional,
         service: ServiceId,
         from: NaiveDate,
         to: NaiveDate,
@@ -211,7 +212,7 @@ impl BookingService {
     }
 
     /// Serializes bookings of one professional (see the module docs).
-    async fn lock(db: &impl ConnectionTrait, pro: &professional::Model) -> Result<()> {
+    async fn lock(db: &impl ConnectionTrait, pro: &Professional) -> Result<()> {
         professional::Entity::update_many()
             .col_expr(
                 professional::Column::UpdatedAt,
@@ -227,7 +228,7 @@ impl BookingService {
     async fn check_place(
         &self,
         db: &impl ConnectionTrait,
-        pro: &professional::Model,
+        pro: &Professional,
         service: &offering::Model,
         start: DateTime<Utc>,
         placement: Placement,
@@ -273,7 +274,7 @@ impl BookingService {
     async fn insert(
         &self,
         db: &impl ConnectionTrait,
-        pro: &professional::Model,
+        pro: &Professional,
         new: NewAppointment<'_>,
     ) -> Result<appointment::Model> {
         let NewAppointment {
@@ -326,7 +327,7 @@ impl BookingService {
     pub async fn book<C: ConnectionTrait + TransactionTrait>(
         &self,
         db: &C,
-        pro: &professional::Model,
+        pro: &Professional,
         cmd: BookingCommand,
         booker: Option<UserId>,
     ) -> Result<(AppointmentView, client::Model)> {
@@ -375,7 +376,7 @@ impl BookingService {
     pub async fn create_for_client<C: ConnectionTrait + TransactionTrait>(
         &self,
         db: &C,
-        pro: &professional::Model,
+        pro: &Professional,
         cmd: CreateAppointment,
     ) -> Result<AppointmentView> {
         cmd.validate()?;
@@ -419,7 +420,7 @@ impl BookingService {
     pub async fn create_recurring<C: ConnectionTrait + TransactionTrait>(
         &self,
         db: &C,
-        pro: &professional::Model,
+        pro: &Professional,
         schedule: RecurringId,
         service: &offering::Model,
         client: &client::Model,
@@ -448,7 +449,7 @@ impl BookingService {
     pub async fn reschedule<C: ConnectionTrait + TransactionTrait>(
         &self,
         db: &C,
-        pro: &professional::Model,
+        pro: &Professional,
         id: AppointmentId,
         start: DateTime<Utc>,
     ) -> Result<(AppointmentView, appointment::Model)> {

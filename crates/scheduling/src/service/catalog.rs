@@ -9,8 +9,9 @@ use sea_orm::{
 use validator::Validate;
 
 use super::SchedulingDeps;
+use crate::model::Professional;
 use crate::{
-    entities::{offering, professional},
+    entities::offering,
     error::{Error, Result},
     ids::ServiceId,
     model::{CreateService, ServiceView, UpdateService},
@@ -32,7 +33,7 @@ impl CatalogService {
     pub async fn list(
         &self,
         db: &impl ConnectionTrait,
-        pro: &professional::Model,
+        pro: &Professional,
     ) -> Result<Vec<ServiceView>> {
         let rows = offering::Entity::find()
             .filter(offering::Column::ProfessionalId.eq(pro.id))
@@ -46,7 +47,7 @@ impl CatalogService {
     pub async fn create(
         &self,
         db: &impl ConnectionTrait,
-        pro: &professional::Model,
+        pro: &Professional,
         cmd: CreateService,
     ) -> Result<ServiceView> {
         cmd.validate()?;
@@ -79,7 +80,7 @@ impl CatalogService {
     pub async fn get(
         &self,
         db: &impl ConnectionTrait,
-        pro: &professional::Model,
+        pro: &Professional,
         id: ServiceId,
     ) -> Result<offering::Model> {
         offering::Entity::find_by_id(id)
@@ -93,7 +94,7 @@ impl CatalogService {
     pub async fn update(
         &self,
         db: &impl ConnectionTrait,
-        pro: &professional::Model,
+        pro: &Professional,
         id: ServiceId,
         cmd: UpdateService,
     ) -> Result<ServiceView> {
@@ -152,7 +153,7 @@ impl CatalogService {
     pub async fn delete(
         &self,
         db: &impl ConnectionTrait,
-        pro: &professional::Model,
+        pro: &Professional,
         id: ServiceId,
     ) -> Result<()> {
         let row = self.get(db, pro, id).await?;

@@ -17,8 +17,9 @@ use trellis_kernel::{
 use validator::Validate;
 
 use super::SchedulingDeps;
+use crate::model::Professional;
 use crate::{
-    entities::{client, client_note, professional},
+    entities::{client, client_note},
     error::{Error, Result},
     ids::{ClientId, NoteId},
     model::{ClientView, CreateClient, CreateNote, NoteView, UpdateClient},
@@ -71,11 +72,7 @@ impl ClientService {
     }
 
     /// Fails with `PlanLimitReached` if the professional cannot add a client.
-    async fn check_limit(
-        &self,
-        db: &impl ConnectionTrait,
-        pro: &professional::Model,
-    ) -> Result<()> {
+    async fn check_limit(&self, db: &impl ConnectionTrait, pro: &Professional) -> Result<()> {
         if let Some(max) = self.deps.entitlements.max_clients(pro.org_id).await? {
             let count = client::Entity::find()
                 .filter(client::Column::ProfessionalId.eq(pro.id))
@@ -91,7 +88,7 @@ impl ClientService {
     async fn insert(
         &self,
         db: &impl ConnectionTrait,
-        pro: &professional::Model,
+        pro: &Professional,
         name: &str,
         phone: Option<String>,
         email: Option<String>,
@@ -118,7 +115,7 @@ impl ClientService {
     pub async fn create(
         &self,
         db: &impl ConnectionTrait,
-        pro: &professional::Model,
+        pro: &Professional,
         cmd: CreateClient,
     ) -> Result<ClientView> {
         cmd.validate()?;
@@ -137,7 +134,7 @@ impl ClientService {
     pub async fn find_or_create(
         &self,
         db: &impl ConnectionTrait,
-        pro: &professional::Model,
+        pro: &Professional,
         name: &str,
         phone: Option<&str>,
         email: Option<&str>,
@@ -186,7 +183,7 @@ impl ClientService {
     pub async fn search(
         &self,
         db: &impl ConnectionTrait,
-        pro: &professional::Model,
+        pro: &Professional,
         q: Option<&str>,
         page: &PageRequest,
     ) -> Result<Page<ClientView>> {
@@ -220,7 +217,7 @@ impl ClientService {
     pub async fn get(
         &self,
         db: &impl ConnectionTrait,
-        pro: &professional::Model,
+        pro: &Professional,
         id: ClientId,
     ) -> Result<client::Model> {
         client::Entity::find_by_id(id)
@@ -234,7 +231,7 @@ impl ClientService {
     pub async fn update(
         &self,
         db: &impl ConnectionTrait,
-        pro: &professional::Model,
+        pro: &Professional,
         id: ClientId,
         cmd: UpdateClient,
     ) -> Result<ClientView> {
@@ -279,7 +276,7 @@ impl ClientService {
     pub async fn delete(
         &self,
         db: &impl ConnectionTrait,
-        pro: &professional::Model,
+        pro: &Professional,
         id: ClientId,
     ) -> Result<()> {
         self.get(db, pro, id).await?.delete(db).await?;
@@ -290,7 +287,7 @@ impl ClientService {
     pub async fn notes(
         &self,
         db: &impl ConnectionTrait,
-        pro: &professional::Model,
+        pro: &Professional,
         id: ClientId,
     ) -> Result<Vec<NoteView>> {
         let client = self.get(db, pro, id).await?;
@@ -306,7 +303,7 @@ impl ClientService {
     pub async fn add_note(
         &self,
         db: &impl ConnectionTrait,
-        pro: &professional::Model,
+        pro: &Professional,
         id: ClientId,
         cmd: CreateNote,
     ) -> Result<NoteView> {

@@ -6,7 +6,10 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
     QueryFilter, QueryOrder, SqlErr,
 };
-use trellis_kernel::{Principal, id::OrgId};
+use trellis_kernel::{
+    Principal,
+    id::{OrgId, UserId},
+};
 use validator::Validate;
 
 use super::SchedulingDeps;
@@ -14,7 +17,9 @@ use crate::{
     entities::{offering, professional},
     error::{Error, Result},
     ids::ProfessionalId,
-    model::{CreateProfessional, ProfessionalView, PublicProfessional, UpdateProfessional},
+    model::{
+        CreateProfessional, Professional, ProfessionalView, PublicProfessional, UpdateProfessional,
+    },
     view,
 };
 
@@ -102,49 +107,37 @@ impl ProfessionalService {
             Some(SqlErr::UniqueConstraintViolation(_)) => Error::SlugTaken,
             _ => Error::Database(e),
         })?;
-        Ok(view::professional(created))
+        Ok(view::professional(&created.into()))
     }
 
-    /// The caller's profile, or `ProfessionalNotFound`.
-    pub async fn of(
-        &self,
-        db: &impl ConnectionTrait,
-        caller: &Principal,
-    ) -> Result<professional::Model> {
+    /// The user's profile, or `ProfessionalNotFound`.
+    pub async fn of_user(&self, db: &impl ConnectionTrait, user: UserId) -> Result<Professional> {
+        Ok(self.row_of(db, user).await?.into())
+    }
+
+    async fn row_of(&self, db: &impl ConnectionTrait, user: UserId) -> Result<professional::Model> {
         professional::Entity::find()
-            .filter(professional::Column::UserId.eq(caller.user_id))
+            .filter(professional::Column::UserId.eq(user))
             .one(db)
             .await?
             .ok_or(Error::ProfessionalNotFound)
     }
 
     /// A profile by slug.
-    pub async fn by_slug(
-        &self,
-        db: &impl ConnectionTrait,
-        slug: &str,
-    ) -> Result<professional::Model> {
+    pub async fn by_slug(&self, db: &impl ConnectionTrait, slug: &str) -> Result<Professional> {
         professional::Entity::find()
             .filter(professional::Column::Slug.eq(slug))
             .one(db)
             .await?
+            .map(Professional::from)
             .ok_or(Error::ProfessionalNotFound)
     }
 
-    /// The caller's profile.
-    pub async fn me(
-        &self,
-        db: &impl ConnectionTrait,
-        caller: &Principal,
-    ) -> Result<ProfessionalView> {
-        Ok(view::professional(self.of(db, caller).await?))
-    }
-
-    /// Changes the caller's profile.
+    /// Changes the professional's profile.
     pub async fn update(
         &self,
         db: &impl ConnectionTrait,
-        caller: &Principal,
+        pro: &Professional,
         cmd: UpdateProfessional,
     ) -> Result<ProfessionalView> {
         if let Some(name) = &cmd.name
@@ -155,7 +148,7 @@ impl ProfessionalService {
         if let Some(tz) = &cmd.time_zone {
             view::zone("time_zone", tz)?;
         }
-        let mut row = self.of(db, caller).await?;
+        let mut row = self.row_of(db, pro.user_id).await?;
         if let Some(name) = cmd.name {
             row.name = name.trim().to_string();
         }
@@ -173,7 +166,7 @@ impl ProfessionalService {
         ] {
             active.reset(column);
         }
-        Ok(view::professional(active.update(db).await?))
+        Ok(view::professional(&active.update(db).await?.into()))
     }
 
     /// The public profile with its bookable services.
@@ -194,7 +187,7 @@ impl ProfessionalService {
             slug: p.slug,
             name: p.name,
             bio: p.bio,
-            time_zone: p.time_zone,
+            time_zone: p.time_zone.name().to_string(),
             services: services.into_iter().map(view::service).collect(),
             rating_average: standing.rating_average,
             rating_count: standing.rating_count,

@@ -13,6 +13,7 @@ use trellis_kernel::DomainError;
 use validator::Validate;
 
 use super::{BookingService, ClientService, SchedulingDeps};
+use crate::model::Professional;
 use crate::{
     entities::{appointment, offering, professional, recurring_schedule},
     error::{Error, Result},
@@ -25,7 +26,7 @@ use crate::{
     view,
 };
 
-fn rule(s: &recurring_schedule::Model, pro: &professional::Model) -> Recurrence {
+fn rule(s: &recurring_schedule::Model, pro: &Professional) -> Recurrence {
     Recurrence {
         zone: view::zone_of(pro),
         weekday: u8::try_from(s.weekday).unwrap_or(1),
@@ -77,7 +78,7 @@ impl RecurringService {
     pub async fn create<C: ConnectionTrait + TransactionTrait>(
         &self,
         db: &C,
-        pro: &professional::Model,
+        pro: &Professional,
         cmd: CreateRecurringSchedule,
         horizon_weeks: u32,
     ) -> Result<RecurringCreated> {
@@ -126,7 +127,7 @@ impl RecurringService {
         })
     }
 
-    fn horizon(&self, pro: &professional::Model, weeks: u32) -> NaiveDate {
+    fn horizon(&self, pro: &Professional, weeks: u32) -> NaiveDate {
         self.deps
             .clock
             .now()
@@ -140,7 +141,7 @@ impl RecurringService {
     pub async fn materialize<C: ConnectionTrait + TransactionTrait>(
         &self,
         db: &C,
-        pro: &professional::Model,
+        pro: &Professional,
         schedule: &recurring_schedule::Model,
         horizon: NaiveDate,
     ) -> Result<Materialized> {
@@ -203,6 +204,7 @@ impl RecurringService {
             let Some(pro) = professional::Entity::find_by_id(schedule.professional_id)
                 .one(db)
                 .await?
+                .map(Professional::from)
             else {
                 continue;
             };
@@ -219,7 +221,7 @@ impl RecurringService {
     pub async fn list(
         &self,
         db: &impl ConnectionTrait,
-        pro: &professional::Model,
+        pro: &Professional,
     ) -> Result<Vec<RecurringView>> {
         let rows = recurring_schedule::Entity::find()
             .filter(recurring_schedule::Column::ProfessionalId.eq(pro.id))
@@ -234,7 +236,7 @@ impl RecurringService {
     pub async fn delete(
         &self,
         db: &impl ConnectionTrait,
-        pro: &professional::Model,
+        pro: &Professional,
         id: RecurringId,
     ) -> Result<u64> {
         let schedule = recurring_schedule::Entity::find_by_id(id)

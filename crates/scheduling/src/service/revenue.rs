@@ -6,8 +6,9 @@ use sea_orm::{
     sea_query::Expr,
 };
 
+use crate::model::Professional;
 use crate::{
-    entities::{appointment, professional},
+    entities::appointment,
     error::{Error, Result},
     model::{RevenueGroup, RevenuePeriod, RevenueReport},
     status::AppointmentStatus,
@@ -26,7 +27,7 @@ pub fn period_start(day: NaiveDate, group: RevenueGroup) -> NaiveDate {
 /// per day and currency come from SQL; days are then folded into periods.
 pub async fn revenue(
     db: &impl ConnectionTrait,
-    pro: &professional::Model,
+    pro: &Professional,
     from: NaiveDate,
     to: NaiveDate,
     group: RevenueGroup,
@@ -75,7 +76,7 @@ pub async fn revenue(
     }
     periods.sort_by(|a, b| (&a.period, &a.currency).cmp(&(&b.period, &b.currency)));
     Ok(RevenueReport {
-        time_zone: pro.time_zone.clone(),
+        time_zone: pro.time_zone.name().to_string(),
         group,
         periods,
     })

@@ -10,6 +10,7 @@ use trellis_kernel::{Page, PageRequest, Principal};
 use validator::Validate;
 
 use super::SchedulingDeps;
+use crate::model::Professional;
 use crate::{
     entities::{appointment, client, follow, professional, review},
     error::{Error, Result},
@@ -45,7 +46,7 @@ impl SocialService {
         &self,
         db: &impl ConnectionTrait,
         caller: &Principal,
-        pro: &professional::Model,
+        pro: &Professional,
     ) -> Result<()> {
         let row = follow::ActiveModel {
             user_id: Set(caller.user_id),
@@ -64,7 +65,7 @@ impl SocialService {
         &self,
         db: &impl ConnectionTrait,
         caller: &Principal,
-        pro: &professional::Model,
+        pro: &Professional,
     ) -> Result<()> {
         follow::Entity::delete_by_id((caller.user_id, pro.id))
             .exec(db)
@@ -122,7 +123,7 @@ impl SocialService {
         &self,
         db: &impl ConnectionTrait,
         caller: &Principal,
-        pro: &professional::Model,
+        pro: &Professional,
         cmd: CreateReview,
     ) -> Result<ReviewView> {
         cmd.validate()?;
@@ -168,7 +169,7 @@ impl SocialService {
     pub async fn reviews(
         &self,
         db: &impl ConnectionTrait,
-        pro: &professional::Model,
+        pro: &Professional,
         page: &PageRequest,
     ) -> Result<Page<ReviewView>> {
         let before: Option<uuid::Uuid> = page
@@ -198,7 +199,7 @@ impl SocialService {
 }
 
 /// Rating average and count, and follower count, computed in SQL.
-pub async fn standing(db: &impl ConnectionTrait, pro: &professional::Model) -> Result<Standing> {
+pub async fn standing(db: &impl ConnectionTrait, pro: &Professional) -> Result<Standing> {
     let (count, sum): (i64, Option<i64>) = review::Entity::find()
         .select_only()
         .column_as(Expr::cust("COUNT(*)"), "count")

@@ -1,6 +1,5 @@
 //! Organizations, roles and isolation.
 
-
 use reqwest::Method;
 use serde_json::{Value, json};
 use trellis_tests::{PASSWORD, Reply, TestApp, send, unique_email};
@@ -54,7 +53,7 @@ async fn members_see_their_org_and_strangers_get_404() {
     let org = create_org(&app, &owner, "Studio Ana").await;
 
     let got = send(app.authed(Method::GET, &format!("/api/v1/orgs/{org}"), &owner.token)).await;
-    assert_eq!(got.body["name"], "Studio Ana");
+    assert_eq!(got.body["name"], "Studio Ana", "{}", got.text);
 
     for (method, path) in [
         (Method::GET, format!("/api/v1/orgs/{org}")),

@@ -1,7 +1,6 @@
 //! Scheduling end to end: setup, slots, bookings that never double-book,
 //! idempotent replays, appointments and their state machine.
 
-
 use chrono::{Duration, NaiveDate, Utc};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -1030,4 +1029,42 @@ async fn profile_reads_and_edits_and_late_cancellations_are_refused() {
     )
     .await;
     late.assert_problem(409, "appointment.cancellation_window_passed");
+}
+
+/// A token whose session has ended must never book as its user, whether the
+/// rate limiter (limits on) or the extractor (limits off) verifies it first.
+#[tokio::test]
+async fn a_revoked_sessions_token_never_books_as_its_user() {
+    for limits in ["on", "off"] {
+        let app = TestApp::spawn_with(&[("TRELLIS_RATE_LIMITS", limits)]).await;
+        let pro = professional(&app, "UTC").await;
+        let email = unique_email("revoked");
+        let me = app.register(&email, PASSWORD).await;
+        let token = me["access_token"].as_str().unwrap();
+        let out = send(app.authed(Method::POST, "/api/v1/auth/logout", token)).await;
+        assert_eq!(out.status, 204, "{}", out.text);
+
+        let free = slots(&app, &pro, day(3)).await;
+        let body = json!({"service_id": pro.service, "start_at": free[0]["start_at"], "client": {"name": "Me", "email": email}});
+        let path = format!("/api/v1/booking/{}", pro.slug);
+        send(app.post_json(&path, &body).bearer_auth(token))
+            .await
+            .assert_problem(401, "auth.session_ended");
+        send(app.post_json(&path, &body).bearer_auth("not-a-token"))
+            .await
+            .assert_problem(401, "auth.invalid_token");
+
+        // Anonymous booking still works, and the ended session owns nothing.
+        let anonymous = send(app.post_json(&path, &body)).await;
+        assert_eq!(anonymous.status, 201, "limits {limits}: {}", anonymous.text);
+        let relogin = send(app.post_json(
+            "/api/v1/auth/login",
+            &json!({"email": email, "password": PASSWORD}),
+        ))
+        .await;
+        let fresh = relogin.body["access_token"].as_str().unwrap();
+        let mine = send(app.authed(Method::GET, "/api/v1/users/me/appointments", fresh)).await;
+        assert_eq!(mine.status, 200, "{}", mine.text);
+        assert_eq!(mine.body["items"], json!([]), "limits {limits}");
+    }
 }

@@ -7,15 +7,15 @@ use trellis_scheduling::{
     model::{CreateRecurringSchedule, RecurringCreated, RecurringView},
 };
 
-use super::{
+use crate::api::{
     ApiTags,
     common::{Created, NoContent},
-    professionals::SchedulingProblem,
+    scheduling::professionals::SchedulingProblem,
 };
-use crate::{auth::BearerAuth, jobs::RECURRING_HORIZON_WEEKS, state::AppState};
+use crate::{auth::ProfessionalCaller, jobs::RECURRING_HORIZON_WEEKS, state::AppState};
 
 /// Recurring schedules.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct RecurringApi;
 
 #[OpenApi(
@@ -27,14 +27,9 @@ impl RecurringApi {
     #[oai(path = "/", method = "get", operation_id = "list_recurring_schedules")]
     async fn list(
         &self,
-        auth: BearerAuth,
+        pro: ProfessionalCaller,
         state: Data<&AppState>,
     ) -> Result<Json<Vec<RecurringView>>, SchedulingProblem> {
-        let pro = state
-            .scheduling
-            .professionals
-            .of(&state.db, &auth.0)
-            .await?;
         Ok(Json(
             state.scheduling.recurring.list(&state.db, &pro).await?,
         ))
@@ -51,15 +46,10 @@ impl RecurringApi {
     )]
     async fn create(
         &self,
-        auth: BearerAuth,
+        pro: ProfessionalCaller,
         state: Data<&AppState>,
         body: Json<CreateRecurringSchedule>,
     ) -> Result<Created<RecurringCreated>, SchedulingProblem> {
-        let pro = state
-            .scheduling
-            .professionals
-            .of(&state.db, &auth.0)
-            .await?;
         let horizon = state.settings.get(&RECURRING_HORIZON_WEEKS).await;
         Ok(Created::Created(Json(
             state
@@ -78,15 +68,10 @@ impl RecurringApi {
     )]
     async fn delete(
         &self,
-        auth: BearerAuth,
+        pro: ProfessionalCaller,
         state: Data<&AppState>,
         id: Path<RecurringId>,
     ) -> Result<NoContent, SchedulingProblem> {
-        let pro = state
-            .scheduling
-            .professionals
-            .of(&state.db, &auth.0)
-            .await?;
         state
             .scheduling
             .recurring

@@ -13,12 +13,12 @@ use trellis_identity::{
 };
 use trellis_kernel::{Page, Role, id::UserId};
 
-use super::{
+use crate::api::{
     ApiTags,
     common::{client_info, page},
 };
 use crate::{
-    auth::{BearerAuth, RefreshCookie, require_role},
+    auth::{Caller, RefreshCookie, require_role},
     problems,
     state::AppState,
 };
@@ -53,7 +53,7 @@ fn cookie(token: &str, max_age: std::time::Duration) -> String {
 }
 
 /// The control center.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct StaffApi;
 
 #[OpenApi(tag = "ApiTags::Identity")]
@@ -127,7 +127,7 @@ impl StaffApi {
     )]
     async fn users(
         &self,
-        auth: BearerAuth,
+        caller: Caller,
         state: Data<&AppState>,
         /// Part of an email or name, case-insensitive.
         q: Query<Option<String>>,
@@ -136,7 +136,7 @@ impl StaffApi {
         /// From the previous page's `next_cursor`.
         cursor: Query<Option<String>>,
     ) -> Result<Json<Page<StaffUserView>>, StaffProblem> {
-        require_role(&auth.0, Role::Staff)?;
+        require_role(&caller, Role::Staff)?;
         let page = page(limit.0, cursor.0)?;
         Ok(Json(
             state
@@ -156,16 +156,16 @@ impl StaffApi {
     )]
     async fn update_user(
         &self,
-        auth: BearerAuth,
+        caller: Caller,
         state: Data<&AppState>,
         id: Path<UserId>,
         body: Json<StaffUserPatch>,
     ) -> Result<Json<StaffUserView>, StaffProblem> {
-        require_role(&auth.0, Role::Staff)?;
+        require_role(&caller, Role::Staff)?;
         let user = state
             .identity
             .staff
-            .update(&state.db, &auth.0, id.0, body.0)
+            .update(&state.db, &caller, id.0, body.0)
             .await?;
         state.revocations.refresh().await;
         Ok(Json(user))

@@ -1,7 +1,7 @@
 //! `/api/v1/booking/{slug}`: public slots and bookings.
 
 use chrono::NaiveDate;
-use poem::{Request, web::Data};
+use poem::web::Data;
 use poem_openapi::{
     OpenApi,
     param::{Header, Path, Query},
@@ -12,27 +12,18 @@ use trellis_scheduling::{
     model::{AppointmentView, BookingCommand, Slots},
 };
 
-use super::{ApiTags, common::Created};
-use crate::{error::ApiError, idempotency, notices, problems, state::AppState};
+use crate::api::{ApiTags, common::Created};
+use crate::{
+    auth::OptionalCaller, error::ApiError, idempotency, notices, problems, state::AppState,
+};
 
 problems!(
     /// Errors of the public booking operations.
     pub BookingProblem => 400, 404, 409, 422, 429
 );
 
-/// The signed-in booker, if the request carries a valid access token.
-fn booker(req: &Request, state: &AppState) -> Option<trellis_kernel::id::UserId> {
-    let token = req
-        .headers()
-        .get("authorization")?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")?;
-    state.tokens.verify(token).ok().map(|p| p.user_id)
-}
-
 /// Public booking.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct BookingApi;
 
 #[OpenApi(prefix_path = "/api/v1/booking", tag = "ApiTags::Scheduling")]
@@ -72,8 +63,8 @@ impl BookingApi {
     #[oai(path = "/:slug", method = "post", operation_id = "book_appointment")]
     async fn book(
         &self,
+        caller: OptionalCaller,
         state: Data<&AppState>,
-        req: &Request,
         slug: Path<String>,
         /// Makes retries safe: the same key and body return the first response.
         #[oai(name = "Idempotency-Key")]
@@ -86,7 +77,7 @@ impl BookingApi {
             .by_slug(&state.db, &slug.0)
             .await?;
         let scope = format!("booking:{}", pro.id);
-        let (cmd, who) = (body.0, booker(req, &state));
+        let (cmd, who) = (body.0, caller.0.map(|p| p.user_id));
         let booked = idempotency::once(
             &state,
             &scope,

@@ -9,11 +9,11 @@ use trellis_identity::model::{
 };
 use trellis_kernel::{Page, id::SessionId};
 
-use super::{
+use crate::api::{
     ApiTags,
     common::{Accepted, Created, NoContent, client_info},
 };
-use crate::{auth::BearerAuth, problems, state::AppState};
+use crate::{auth::Caller, problems, state::AppState};
 
 problems!(
     /// Errors of the auth operations.
@@ -21,7 +21,7 @@ problems!(
 );
 
 /// Authentication.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct AuthApi;
 
 #[OpenApi(prefix_path = "/api/v1/auth", tag = "ApiTags::Identity")]
@@ -82,10 +82,10 @@ impl AuthApi {
     #[oai(path = "/logout", method = "post", operation_id = "logout")]
     async fn logout(
         &self,
-        auth: BearerAuth,
+        caller: Caller,
         state: Data<&AppState>,
     ) -> Result<NoContent, AuthProblem> {
-        state.identity.sessions.logout(&state.db, &auth.0).await?;
+        state.identity.sessions.logout(&state.db, &caller).await?;
         state.revocations.refresh().await;
         Ok(NoContent::NoContent)
     }
@@ -114,7 +114,7 @@ impl AuthApi {
     #[oai(path = "/upgrade", method = "post", operation_id = "upgrade_anonymous")]
     async fn upgrade(
         &self,
-        auth: BearerAuth,
+        caller: Caller,
         state: Data<&AppState>,
         body: Json<UpgradeCommand>,
     ) -> Result<Json<AuthTokens>, AuthProblem> {
@@ -122,7 +122,7 @@ impl AuthApi {
             state
                 .identity
                 .accounts
-                .upgrade(&state.db, &auth.0, body.0)
+                .upgrade(&state.db, &caller, body.0)
                 .await?,
         ))
     }
@@ -208,10 +208,10 @@ impl AuthApi {
     #[oai(path = "/sessions", method = "get", operation_id = "list_sessions")]
     async fn sessions(
         &self,
-        auth: BearerAuth,
+        caller: Caller,
         state: Data<&AppState>,
     ) -> Result<Json<Page<SessionView>>, AuthProblem> {
-        let items = state.identity.sessions.list(&state.db, &auth.0).await?;
+        let items = state.identity.sessions.list(&state.db, &caller).await?;
         Ok(Json(Page {
             items,
             next_cursor: None,
@@ -226,14 +226,14 @@ impl AuthApi {
     )]
     async fn revoke_session(
         &self,
-        auth: BearerAuth,
+        caller: Caller,
         state: Data<&AppState>,
         id: Path<SessionId>,
     ) -> Result<NoContent, AuthProblem> {
         state
             .identity
             .sessions
-            .revoke_own(&state.db, &auth.0, id.0)
+            .revoke_own(&state.db, &caller, id.0)
             .await?;
         state.revocations.refresh().await;
         Ok(NoContent::NoContent)

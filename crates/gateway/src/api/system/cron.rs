@@ -3,7 +3,7 @@
 use poem::web::Data;
 use poem_openapi::{OpenApi, payload::Json};
 
-use super::ApiTags;
+use crate::api::ApiTags;
 use crate::{
     auth::CronAuth,
     jobs::{RecurringReport, ReminderReport, run_recurring, run_reminders},
@@ -17,7 +17,7 @@ problems!(
 );
 
 /// Cron triggers.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct CronApi;
 
 #[OpenApi(prefix_path = "/internal/cron", tag = "ApiTags::Scheduling")]

@@ -15,15 +15,19 @@ use trellis_scheduling::{
     status::AppointmentStatus,
 };
 
-use super::{
+use crate::api::{
     ApiTags,
     common::{Created, page},
-    professionals::SchedulingProblem,
+    scheduling::professionals::SchedulingProblem,
 };
-use crate::{auth::BearerAuth, notices, state::AppState};
+use crate::{
+    auth::{Caller, ProfessionalCaller},
+    notices,
+    state::AppState,
+};
 
 /// Appointments.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct AppointmentsApi;
 
 #[OpenApi(tag = "ApiTags::Scheduling")]
@@ -37,7 +41,7 @@ impl AppointmentsApi {
     )]
     async fn list(
         &self,
-        auth: BearerAuth,
+        pro: ProfessionalCaller,
         state: Data<&AppState>,
         /// Starting at or after.
         from: Query<Option<DateTime<Utc>>>,
@@ -52,11 +56,6 @@ impl AppointmentsApi {
         /// From the previous page's `next_cursor`.
         cursor: Query<Option<String>>,
     ) -> Result<Json<Page<AppointmentView>>, SchedulingProblem> {
-        let pro = state
-            .scheduling
-            .professionals
-            .of(&state.db, &auth.0)
-            .await?;
         let page = page(limit.0, cursor.0)?;
         let filter = AppointmentFilter {
             from: from.0,
@@ -82,15 +81,10 @@ impl AppointmentsApi {
     )]
     async fn create(
         &self,
-        auth: BearerAuth,
+        pro: ProfessionalCaller,
         state: Data<&AppState>,
         body: Json<CreateAppointment>,
     ) -> Result<Created<AppointmentView>, SchedulingProblem> {
-        let pro = state
-            .scheduling
-            .professionals
-            .of(&state.db, &auth.0)
-            .await?;
         let created = state
             .scheduling
             .booking
@@ -108,7 +102,7 @@ impl AppointmentsApi {
     )]
     async fn get(
         &self,
-        auth: BearerAuth,
+        caller: Caller,
         state: Data<&AppState>,
         id: Path<AppointmentId>,
     ) -> Result<Json<AppointmentView>, SchedulingProblem> {
@@ -116,7 +110,7 @@ impl AppointmentsApi {
             state
                 .scheduling
                 .appointments
-                .get(&state.db, &auth.0, id.0)
+                .get(&state.db, &caller, id.0)
                 .await?,
         ))
     }
@@ -130,16 +124,11 @@ impl AppointmentsApi {
     )]
     async fn status(
         &self,
-        auth: BearerAuth,
+        pro: ProfessionalCaller,
         state: Data<&AppState>,
         id: Path<AppointmentId>,
         body: Json<StatusCommand>,
     ) -> Result<Json<AppointmentView>, SchedulingProblem> {
-        let pro = state
-            .scheduling
-            .professionals
-            .of(&state.db, &auth.0)
-            .await?;
         let (view, _) = state
             .scheduling
             .appointments
@@ -160,16 +149,11 @@ impl AppointmentsApi {
     )]
     async fn reschedule(
         &self,
-        auth: BearerAuth,
+        pro: ProfessionalCaller,
         state: Data<&AppState>,
         id: Path<AppointmentId>,
         body: Json<RescheduleCommand>,
     ) -> Result<Created<AppointmentView>, SchedulingProblem> {
-        let pro = state
-            .scheduling
-            .professionals
-            .of(&state.db, &auth.0)
-            .await?;
         let (view, _old) = state
             .scheduling
             .booking
@@ -187,7 +171,7 @@ impl AppointmentsApi {
     )]
     async fn mine(
         &self,
-        auth: BearerAuth,
+        caller: Caller,
         state: Data<&AppState>,
         /// Page size, 1 to 200 (default 50).
         limit: Query<Option<u64>>,
@@ -199,7 +183,7 @@ impl AppointmentsApi {
             state
                 .scheduling
                 .appointments
-                .mine(&state.db, &auth.0, &page)
+                .mine(&state.db, &caller, &page)
                 .await?,
         ))
     }
@@ -212,7 +196,7 @@ impl AppointmentsApi {
     )]
     async fn cancel_mine(
         &self,
-        auth: BearerAuth,
+        caller: Caller,
         state: Data<&AppState>,
         id: Path<AppointmentId>,
         body: Json<CancelCommand>,
@@ -220,7 +204,7 @@ impl AppointmentsApi {
         let view = state
             .scheduling
             .appointments
-            .cancel_own(&state.db, &auth.0, id.0, body.0)
+            .cancel_own(&state.db, &caller, id.0, body.0)
             .await?;
         notices::appointment_event(&state, view.id, notices::Event::Cancelled);
         Ok(Json(view))

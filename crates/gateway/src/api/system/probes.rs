@@ -33,7 +33,7 @@ problems!(
 );
 
 /// Probes for load balancers and orchestrators.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct SystemApi;
 
 #[OpenApi(tag = "ApiTags::System")]

@@ -1,9 +1,4 @@
-//! Security schemes: who is calling, and may they.
-//!
-//! [`BearerAuth`] verifies an access token without touching the database and
-//! yields the [`Principal`]; role checks live in [`require_role`] and, for
-//! domain data, in the services themselves. [`CronAuth`] guards
-//! `/internal/cron/*` with the shared `CRON_SECRET`, compared in constant time.
+//! The cron secret that guards `/internal/cron/*`, compared in constant time.
 
 use poem::Request;
 use poem_openapi::{
@@ -11,60 +6,9 @@ use poem_openapi::{
     auth::{ApiKey, Bearer},
 };
 use subtle::ConstantTimeEq;
-use trellis_kernel::{Principal, Role, auth::TokenError};
 
-use crate::{error::ApiError, state::AppState};
-
-fn state(req: &Request) -> Result<&AppState, ApiError> {
-    req.data::<AppState>().ok_or_else(|| {
-        ApiError::internal(std::io::Error::other("AppState missing from request data"))
-    })
-}
-
-/// A signed-in caller, proven by an access token.
-#[derive(SecurityScheme)]
-#[oai(ty = "bearer", bearer_format = "JWT", checker = "verify_bearer")]
-pub struct BearerAuth(pub Principal);
-
-async fn verify_bearer(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
-    let state = state(req)?;
-    // The rate limiter may have verified this very token already.
-    let verified = req.data::<Principal>().cloned().map(Ok);
-    let principal = verified
-        .unwrap_or_else(|| state.tokens.verify(&bearer.token))
-        .map_err(|err| {
-            let code = match err {
-                TokenError::Expired => "auth.token_expired",
-                TokenError::Invalid => "auth.invalid_token",
-            };
-            ApiError::unauthorized(code, err.to_string())
-        })?;
-    if state.revocations.is_revoked(principal.session_id) {
-        return Err(ApiError::unauthorized(
-            "auth.session_ended",
-            "this session has ended; sign in again",
-        )
-        .into());
-    }
-    Ok(principal)
-}
-
-/// The refresh token of the control center, in an HttpOnly cookie.
-#[derive(SecurityScheme)]
-#[oai(ty = "api_key", key_name = "trellis_refresh", key_in = "cookie")]
-pub struct RefreshCookie(pub ApiKey);
-
-/// Fails with 403 unless the caller holds `role`.
-pub fn require_role(principal: &Principal, role: Role) -> Result<(), ApiError> {
-    if principal.has_role(role) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(
-            "auth.role_required",
-            format!("this operation needs the {} role", role.as_str()),
-        ))
-    }
-}
+use super::state;
+use crate::error::ApiError;
 
 /// The cron secret in the `x-cron-secret` header.
 #[derive(SecurityScheme)]

@@ -19,11 +19,16 @@ use trellis_scheduling::{
     },
 };
 
-use super::{
+use crate::api::{
     ApiTags,
     common::{Created, NoContent},
 };
-use crate::{auth::BearerAuth, error::ApiError, problems, state::AppState};
+use crate::{
+    auth::{Caller, ProfessionalCaller},
+    error::ApiError,
+    problems,
+    state::AppState,
+};
 
 problems!(
     /// Errors of the scheduling operations.
@@ -31,7 +36,7 @@ problems!(
 );
 
 /// Professional profiles and their setup.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ProfessionalsApi;
 
 #[OpenApi(prefix_path = "/api/v1/professionals", tag = "ApiTags::Scheduling")]
@@ -41,11 +46,11 @@ impl ProfessionalsApi {
     #[oai(path = "/", method = "post", operation_id = "create_professional")]
     async fn create(
         &self,
-        auth: BearerAuth,
+        caller: Caller,
         state: Data<&AppState>,
         body: Json<CreateProfessional>,
     ) -> Result<Created<ProfessionalView>, SchedulingProblem> {
-        let (caller, cmd) = (auth.0, body.0);
+        let (caller, cmd) = (caller.0, body.0);
         state.scheduling.professionals.validate(&cmd)?;
         let txn = state.db.begin().await.map_err(ApiError::internal)?;
         let org = match cmd.org_id {
@@ -81,16 +86,9 @@ impl ProfessionalsApi {
     #[oai(path = "/me", method = "get", operation_id = "get_my_professional")]
     async fn me(
         &self,
-        auth: BearerAuth,
-        state: Data<&AppState>,
+        pro: ProfessionalCaller,
     ) -> Result<Json<ProfessionalView>, SchedulingProblem> {
-        Ok(Json(
-            state
-                .scheduling
-                .professionals
-                .me(&state.db, &auth.0)
-                .await?,
-        ))
+        Ok(Json(pro.view()))
     }
 
     /// Change name, bio or time zone.
@@ -101,7 +99,7 @@ impl ProfessionalsApi {
     )]
     async fn update(
         &self,
-        auth: BearerAuth,
+        pro: ProfessionalCaller,
         state: Data<&AppState>,
         body: Json<UpdateProfessional>,
     ) -> Result<Json<ProfessionalView>, SchedulingProblem> {
@@ -109,7 +107,7 @@ impl ProfessionalsApi {
             state
                 .scheduling
                 .professionals
-                .update(&state.db, &auth.0, body.0)
+                .update(&state.db, &pro, body.0)
                 .await?,
         ))
     }
@@ -138,14 +136,9 @@ impl ProfessionalsApi {
     )]
     async fn services(
         &self,
-        auth: BearerAuth,
+        pro: ProfessionalCaller,
         state: Data<&AppState>,
     ) -> Result<Json<Vec<ServiceView>>, SchedulingProblem> {
-        let pro = state
-            .scheduling
-            .professionals
-            .of(&state.db, &auth.0)
-            .await?;
         Ok(Json(state.scheduling.catalog.list(&state.db, &pro).await?))
     }
 
@@ -157,15 +150,10 @@ impl ProfessionalsApi {
     )]
     async fn create_service(
         &self,
-        auth: BearerAuth,
+        pro: ProfessionalCaller,
         state: Data<&AppState>,
         body: Json<CreateService>,
     ) -> Result<Created<ServiceView>, SchedulingProblem> {
-        let pro = state
-            .scheduling
-            .professionals
-            .of(&state.db, &auth.0)
-            .await?;
         Ok(Created::Created(Json(
             state
                 .scheduling
@@ -183,16 +171,11 @@ impl ProfessionalsApi {
     )]
     async fn update_service(
         &self,
-        auth: BearerAuth,
+        pro: ProfessionalCaller,
         state: Data<&AppState>,
         id: Path<ServiceId>,
         body: Json<UpdateService>,
     ) -> Result<Json<ServiceView>, SchedulingProblem> {
-        let pro = state
-            .scheduling
-            .professionals
-            .of(&state.db, &auth.0)
-            .await?;
         Ok(Json(
             state
                 .scheduling
@@ -210,15 +193,10 @@ impl ProfessionalsApi {
     )]
     async fn delete_service(
         &self,
-        auth: BearerAuth,
+        pro: ProfessionalCaller,
         state: Data<&AppState>,
         id: Path<ServiceId>,
     ) -> Result<NoContent, SchedulingProblem> {
-        let pro = state
-            .scheduling
-            .professionals
-            .of(&state.db, &auth.0)
-            .await?;
         state
             .scheduling
             .catalog
@@ -235,14 +213,9 @@ impl ProfessionalsApi {
     )]
     async fn availability(
         &self,
-        auth: BearerAuth,
+        pro: ProfessionalCaller,
         state: Data<&AppState>,
     ) -> Result<Json<Availability>, SchedulingProblem> {
-        let pro = state
-            .scheduling
-            .professionals
-            .of(&state.db, &auth.0)
-            .await?;
         Ok(Json(
             state.scheduling.availability.get(&state.db, &pro).await?,
         ))
@@ -256,15 +229,10 @@ impl ProfessionalsApi {
     )]
     async fn replace_availability(
         &self,
-        auth: BearerAuth,
+        pro: ProfessionalCaller,
         state: Data<&AppState>,
         body: Json<Availability>,
     ) -> Result<Json<Availability>, SchedulingProblem> {
-        let pro = state
-            .scheduling
-            .professionals
-            .of(&state.db, &auth.0)
-            .await?;
         Ok(Json(
             state
                 .scheduling
@@ -279,7 +247,7 @@ impl ProfessionalsApi {
     #[oai(path = "/me/revenue", method = "get", operation_id = "get_my_revenue")]
     async fn revenue(
         &self,
-        auth: BearerAuth,
+        pro: ProfessionalCaller,
         state: Data<&AppState>,
         /// First local date, `YYYY-MM-DD`.
         from: Query<NaiveDate>,
@@ -288,11 +256,6 @@ impl ProfessionalsApi {
         /// `day` (default), `week` or `month`.
         group: Query<Option<RevenueGroup>>,
     ) -> Result<Json<RevenueReport>, SchedulingProblem> {
-        let pro = state
-            .scheduling
-            .professionals
-            .of(&state.db, &auth.0)
-            .await?;
         let group = group.0.unwrap_or(RevenueGroup::Day);
         Ok(Json(
             trellis_scheduling::service::revenue::revenue(&state.db, &pro, from.0, to.0, group)
@@ -308,14 +271,9 @@ impl ProfessionalsApi {
     )]
     async fn time_off(
         &self,
-        auth: BearerAuth,
+        pro: ProfessionalCaller,
         state: Data<&AppState>,
     ) -> Result<Json<Vec<TimeOffView>>, SchedulingProblem> {
-        let pro = state
-            .scheduling
-            .professionals
-            .of(&state.db, &auth.0)
-            .await?;
         Ok(Json(
             state
                 .scheduling
@@ -333,15 +291,10 @@ impl ProfessionalsApi {
     )]
     async fn add_time_off(
         &self,
-        auth: BearerAuth,
+        pro: ProfessionalCaller,
         state: Data<&AppState>,
         body: Json<CreateTimeOff>,
     ) -> Result<Created<TimeOffView>, SchedulingProblem> {
-        let pro = state
-            .scheduling
-            .professionals
-            .of(&state.db, &auth.0)
-            .await?;
         Ok(Created::Created(Json(
             state
                 .scheduling
@@ -359,15 +312,10 @@ impl ProfessionalsApi {
     )]
     async fn remove_time_off(
         &self,
-        auth: BearerAuth,
+        pro: ProfessionalCaller,
         state: Data<&AppState>,
         id: Path<TimeOffId>,
     ) -> Result<NoContent, SchedulingProblem> {
-        let pro = state
-            .scheduling
-            .professionals
-            .of(&state.db, &auth.0)
-            .await?;
         state
             .scheduling
             .availability

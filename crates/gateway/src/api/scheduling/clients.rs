@@ -12,15 +12,15 @@ use trellis_scheduling::{
     model::{ClientView, CreateClient, CreateNote, NoteView, UpdateClient},
 };
 
-use super::{
+use crate::api::{
     ApiTags,
     common::{Created, NoContent, page},
-    professionals::SchedulingProblem,
+    scheduling::professionals::SchedulingProblem,
 };
-use crate::{auth::BearerAuth, state::AppState};
+use crate::{auth::ProfessionalCaller, state::AppState};
 
 /// Clients.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ClientsApi;
 
 #[OpenApi(
@@ -32,7 +32,7 @@ impl ClientsApi {
     #[oai(path = "/", method = "get", operation_id = "list_my_clients")]
     async fn list(
         &self,
-        auth: BearerAuth,
+        pro: ProfessionalCaller,
         state: Data<&AppState>,
         /// Part of a name, phone or email.
         q: Query<Option<String>>,
@@ -41,11 +41,6 @@ impl ClientsApi {
         /// From the previous page's `next_cursor`.
         cursor: Query<Option<String>>,
     ) -> Result<Json<Page<ClientView>>, SchedulingProblem> {
-        let pro = state
-            .scheduling
-            .professionals
-            .of(&state.db, &auth.0)
-            .await?;
         let page = page(limit.0, cursor.0)?;
         Ok(Json(
             state
@@ -60,15 +55,10 @@ impl ClientsApi {
     #[oai(path = "/", method = "post", operation_id = "create_client")]
     async fn create(
         &self,
-        auth: BearerAuth,
+        pro: ProfessionalCaller,
         state: Data<&AppState>,
         body: Json<CreateClient>,
     ) -> Result<Created<ClientView>, SchedulingProblem> {
-        let pro = state
-            .scheduling
-            .professionals
-            .of(&state.db, &auth.0)
-            .await?;
         Ok(Created::Created(Json(
             state
                 .scheduling
@@ -82,15 +72,10 @@ impl ClientsApi {
     #[oai(path = "/:id", method = "get", operation_id = "get_client")]
     async fn get(
         &self,
-        auth: BearerAuth,
+        pro: ProfessionalCaller,
         state: Data<&AppState>,
         id: Path<ClientId>,
     ) -> Result<Json<ClientView>, SchedulingProblem> {
-        let pro = state
-            .scheduling
-            .professionals
-            .of(&state.db, &auth.0)
-            .await?;
         let client = state.scheduling.clients.get(&state.db, &pro, id.0).await?;
         Ok(Json(trellis_scheduling::view::client(client)))
     }
@@ -99,16 +84,11 @@ impl ClientsApi {
     #[oai(path = "/:id", method = "patch", operation_id = "update_client")]
     async fn update(
         &self,
-        auth: BearerAuth,
+        pro: ProfessionalCaller,
         state: Data<&AppState>,
         id: Path<ClientId>,
         body: Json<UpdateClient>,
     ) -> Result<Json<ClientView>, SchedulingProblem> {
-        let pro = state
-            .scheduling
-            .professionals
-            .of(&state.db, &auth.0)
-            .await?;
         Ok(Json(
             state
                 .scheduling
@@ -122,15 +102,10 @@ impl ClientsApi {
     #[oai(path = "/:id", method = "delete", operation_id = "delete_client")]
     async fn delete(
         &self,
-        auth: BearerAuth,
+        pro: ProfessionalCaller,
         state: Data<&AppState>,
         id: Path<ClientId>,
     ) -> Result<NoContent, SchedulingProblem> {
-        let pro = state
-            .scheduling
-            .professionals
-            .of(&state.db, &auth.0)
-            .await?;
         state
             .scheduling
             .clients
@@ -147,15 +122,10 @@ impl ClientsApi {
     )]
     async fn notes(
         &self,
-        auth: BearerAuth,
+        pro: ProfessionalCaller,
         state: Data<&AppState>,
         id: Path<ClientId>,
     ) -> Result<Json<Vec<NoteView>>, SchedulingProblem> {
-        let pro = state
-            .scheduling
-            .professionals
-            .of(&state.db, &auth.0)
-            .await?;
         Ok(Json(
             state
                 .scheduling
@@ -173,16 +143,11 @@ impl ClientsApi {
     )]
     async fn add_note(
         &self,
-        auth: BearerAuth,
+        pro: ProfessionalCaller,
         state: Data<&AppState>,
         id: Path<ClientId>,
         body: Json<CreateNote>,
     ) -> Result<Created<NoteView>, SchedulingProblem> {
-        let pro = state
-            .scheduling
-            .professionals
-            .of(&state.db, &auth.0)
-            .await?;
         Ok(Created::Created(Json(
             state
                 .scheduling

@@ -14,11 +14,15 @@ use trellis_kernel::{
     id::{OrgId, UserId},
 };
 
-use super::{
+use crate::api::{
     ApiTags,
     common::{Created, NoContent, page},
 };
-use crate::{auth::BearerAuth, problems, state::AppState};
+use crate::{
+    auth::{Caller, OrgMember, role},
+    problems,
+    state::AppState,
+};
 
 problems!(
     /// Errors of the organization operations.
@@ -26,7 +30,7 @@ problems!(
 );
 
 /// Organizations.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct OrgsApi;
 
 #[OpenApi(prefix_path = "/api/v1/orgs", tag = "ApiTags::Identity")]
@@ -35,7 +39,7 @@ impl OrgsApi {
     #[oai(path = "/", method = "get", operation_id = "list_my_orgs")]
     async fn list(
         &self,
-        auth: BearerAuth,
+        caller: Caller,
         state: Data<&AppState>,
         /// Page size, 1 to 200 (default 50).
         limit: Query<Option<u64>>,
@@ -47,7 +51,7 @@ impl OrgsApi {
             state
                 .identity
                 .orgs
-                .list_mine(&state.db, &auth.0, &page)
+                .list_mine(&state.db, &caller, &page)
                 .await?,
         ))
     }
@@ -56,7 +60,7 @@ impl OrgsApi {
     #[oai(path = "/", method = "post", operation_id = "create_org")]
     async fn create(
         &self,
-        auth: BearerAuth,
+        caller: Caller,
         state: Data<&AppState>,
         body: Json<CreateOrgCommand>,
     ) -> Result<Created<OrgView>, OrgProblem> {
@@ -64,7 +68,7 @@ impl OrgsApi {
             state
                 .identity
                 .orgs
-                .create(&state.db, &auth.0, body.0)
+                .create(&state.db, &caller, body.0)
                 .await?,
         )))
     }
@@ -73,33 +77,27 @@ impl OrgsApi {
     #[oai(path = "/:org_id", method = "get", operation_id = "get_org")]
     async fn get(
         &self,
-        auth: BearerAuth,
+        member: OrgMember<role::Member>,
         state: Data<&AppState>,
-        org_id: Path<OrgId>,
+        #[oai(name = "org_id")] _org_id: Path<OrgId>,
     ) -> Result<Json<OrgView>, OrgProblem> {
-        Ok(Json(
-            state
-                .identity
-                .orgs
-                .get(&state.db, &auth.0, org_id.0)
-                .await?,
-        ))
+        Ok(Json(state.identity.orgs.get(&state.db, &member).await?))
     }
 
     /// Rename (admins).
     #[oai(path = "/:org_id", method = "patch", operation_id = "update_org")]
     async fn update(
         &self,
-        auth: BearerAuth,
+        member: OrgMember<role::Admin>,
         state: Data<&AppState>,
-        org_id: Path<OrgId>,
+        #[oai(name = "org_id")] _org_id: Path<OrgId>,
         body: Json<UpdateOrgCommand>,
     ) -> Result<Json<OrgView>, OrgProblem> {
         Ok(Json(
             state
                 .identity
                 .orgs
-                .rename(&state.db, &auth.0, org_id.0, body.0)
+                .rename(&state.db, &member, body.0)
                 .await?,
         ))
     }
@@ -108,15 +106,11 @@ impl OrgsApi {
     #[oai(path = "/:org_id", method = "delete", operation_id = "delete_org")]
     async fn delete(
         &self,
-        auth: BearerAuth,
+        member: OrgMember<role::Owner>,
         state: Data<&AppState>,
-        org_id: Path<OrgId>,
+        #[oai(name = "org_id")] _org_id: Path<OrgId>,
     ) -> Result<NoContent, OrgProblem> {
-        state
-            .identity
-            .orgs
-            .delete(&state.db, &auth.0, org_id.0)
-            .await?;
+        state.identity.orgs.delete(&state.db, &member).await?;
         Ok(NoContent::NoContent)
     }
 
@@ -128,9 +122,9 @@ impl OrgsApi {
     )]
     async fn members(
         &self,
-        auth: BearerAuth,
+        member: OrgMember<role::Member>,
         state: Data<&AppState>,
-        org_id: Path<OrgId>,
+        #[oai(name = "org_id")] _org_id: Path<OrgId>,
         /// Page size, 1 to 200 (default 50).
         limit: Query<Option<u64>>,
         /// From the previous page's `next_cursor`.
@@ -141,7 +135,7 @@ impl OrgsApi {
             state
                 .identity
                 .orgs
-                .members(&state.db, &auth.0, org_id.0, &page)
+                .members(&state.db, &member, &page)
                 .await?,
         ))
     }
@@ -154,16 +148,16 @@ impl OrgsApi {
     )]
     async fn add_member(
         &self,
-        auth: BearerAuth,
+        member: OrgMember<role::Admin>,
         state: Data<&AppState>,
-        org_id: Path<OrgId>,
+        #[oai(name = "org_id")] _org_id: Path<OrgId>,
         body: Json<AddMemberCommand>,
     ) -> Result<Created<MemberView>, OrgProblem> {
         Ok(Created::Created(Json(
             state
                 .identity
                 .orgs
-                .add_member(&state.db, &auth.0, org_id.0, body.0)
+                .add_member(&state.db, &member, body.0)
                 .await?,
         )))
     }
@@ -177,7 +171,7 @@ impl OrgsApi {
     )]
     async fn change_role(
         &self,
-        auth: BearerAuth,
+        caller: Caller,
         state: Data<&AppState>,
         org_id: Path<OrgId>,
         user_id: Path<UserId>,
@@ -186,7 +180,7 @@ impl OrgsApi {
         let member = state
             .identity
             .orgs
-            .change_role(&state.db, &auth.0, org_id.0, user_id.0, body.0)
+            .change_role(&state.db, &caller, org_id.0, user_id.0, body.0)
             .await?;
         Ok(Json(member))
     }
@@ -199,7 +193,7 @@ impl OrgsApi {
     )]
     async fn remove_member(
         &self,
-        auth: BearerAuth,
+        caller: Caller,
         state: Data<&AppState>,
         org_id: Path<OrgId>,
         user_id: Path<UserId>,
@@ -207,7 +201,7 @@ impl OrgsApi {
         state
             .identity
             .orgs
-            .remove_member(&state.db, &auth.0, org_id.0, user_id.0)
+            .remove_member(&state.db, &caller, org_id.0, user_id.0)
             .await?;
         Ok(NoContent::NoContent)
     }

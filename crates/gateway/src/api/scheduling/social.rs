@@ -9,15 +9,15 @@ use poem_openapi::{
 use trellis_kernel::Page;
 use trellis_scheduling::model::{CreateReview, FollowView, ReviewView};
 
-use super::{
+use crate::api::{
     ApiTags,
     common::{Created, NoContent, page},
-    professionals::SchedulingProblem,
+    scheduling::professionals::SchedulingProblem,
 };
-use crate::{auth::BearerAuth, state::AppState};
+use crate::{auth::Caller, state::AppState};
 
 /// Follows and reviews.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct SocialApi;
 
 #[OpenApi(tag = "ApiTags::Scheduling")]
@@ -30,7 +30,7 @@ impl SocialApi {
     )]
     async fn follow(
         &self,
-        auth: BearerAuth,
+        caller: Caller,
         state: Data<&AppState>,
         slug: Path<String>,
     ) -> Result<NoContent, SchedulingProblem> {
@@ -42,7 +42,7 @@ impl SocialApi {
         state
             .scheduling
             .social
-            .follow(&state.db, &auth.0, &pro)
+            .follow(&state.db, &caller, &pro)
             .await?;
         Ok(NoContent::NoContent)
     }
@@ -55,7 +55,7 @@ impl SocialApi {
     )]
     async fn unfollow(
         &self,
-        auth: BearerAuth,
+        caller: Caller,
         state: Data<&AppState>,
         slug: Path<String>,
     ) -> Result<NoContent, SchedulingProblem> {
@@ -67,7 +67,7 @@ impl SocialApi {
         state
             .scheduling
             .social
-            .unfollow(&state.db, &auth.0, &pro)
+            .unfollow(&state.db, &caller, &pro)
             .await?;
         Ok(NoContent::NoContent)
     }
@@ -80,7 +80,7 @@ impl SocialApi {
     )]
     async fn following(
         &self,
-        auth: BearerAuth,
+        caller: Caller,
         state: Data<&AppState>,
         /// Page size, 1 to 200 (default 50).
         limit: Query<Option<u64>>,
@@ -92,7 +92,7 @@ impl SocialApi {
             state
                 .scheduling
                 .social
-                .following(&state.db, &auth.0, &page)
+                .following(&state.db, &caller, &page)
                 .await?,
         ))
     }
@@ -135,7 +135,7 @@ impl SocialApi {
     )]
     async fn review(
         &self,
-        auth: BearerAuth,
+        caller: Caller,
         state: Data<&AppState>,
         slug: Path<String>,
         body: Json<CreateReview>,
@@ -149,7 +149,7 @@ impl SocialApi {
             state
                 .scheduling
                 .social
-                .review(&state.db, &auth.0, &pro, body.0)
+                .review(&state.db, &caller, &pro, body.0)
                 .await?,
         )))
     }

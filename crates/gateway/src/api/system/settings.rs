@@ -13,7 +13,7 @@ use trellis_kernel::{
 
 use crate::{
     api::ApiTags,
-    auth::{BearerAuth, require_role},
+    auth::{Caller, require_role},
     error::ApiError,
     problems,
     state::AppState,
@@ -74,7 +74,7 @@ fn map_error(err: SettingsError) -> ApiError {
 }
 
 /// Runtime settings kept in the database.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct SettingsApi;
 
 #[OpenApi(prefix_path = "/internal/config", tag = "ApiTags::System")]
@@ -83,10 +83,10 @@ impl SettingsApi {
     #[oai(path = "/", method = "get", operation_id = "list_settings")]
     async fn list(
         &self,
-        auth: BearerAuth,
+        caller: Caller,
         state: Data<&AppState>,
     ) -> Result<Json<Page<SettingView>>, SettingsProblem> {
-        require_role(&auth.0, Role::Staff)?;
+        require_role(&caller, Role::Staff)?;
         let values = state.settings.list().await.map_err(ApiError::internal)?;
         Ok(Json(page(values)))
     }
@@ -96,14 +96,14 @@ impl SettingsApi {
     #[oai(path = "/", method = "patch", operation_id = "update_settings")]
     async fn update(
         &self,
-        auth: BearerAuth,
+        caller: Caller,
         state: Data<&AppState>,
         body: Json<BTreeMap<String, serde_json::Value>>,
     ) -> Result<Json<Page<SettingView>>, SettingsProblem> {
-        require_role(&auth.0, Role::Staff)?;
+        require_role(&caller, Role::Staff)?;
         let values = state
             .settings
-            .update(body.0, Some(auth.0.user_id))
+            .update(body.0, Some(caller.0.user_id))
             .await
             .map_err(map_error)?;
         Ok(Json(page(values)))

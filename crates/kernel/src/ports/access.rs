@@ -1,7 +1,5 @@
-//! What domains need from each other, as traits. The gateway wires the
-//! implementations, so domain crates never depend on one another.
-
-use std::fmt;
+//! Who may reach an organization's data: memberships and the role check
+//! every org-scoped operation goes through.
 
 use poem_openapi::Enum;
 use sea_orm::{DbErr, DeriveActiveEnum, EnumIter, sea_query::StringLen};
@@ -10,63 +8,9 @@ use serde::{Deserialize, Serialize};
 use crate::{
     ErrorKind,
     auth::Principal,
-    contact::{Email, Phone},
     error::{DomainError, db_error_kind},
     id::{OrgId, UserId},
 };
-
-/// Why a message could not be handed over for delivery.
-#[derive(Debug, thiserror::Error)]
-pub enum DeliveryError {
-    /// The channel is down or not configured; retrying later may work.
-    #[error("delivery channel unavailable: {0}")]
-    Unavailable(String),
-    /// The channel refused this message (bad address...).
-    #[error("message rejected: {0}")]
-    Rejected(String),
-}
-
-/// An email to send.
-#[derive(Debug, Clone)]
-pub struct OutgoingEmail {
-    /// The recipient.
-    pub to: Email,
-    /// The subject line.
-    pub subject: String,
-    /// The plain-text body.
-    pub text: String,
-}
-
-/// Sends email (SMTP in production, files in development).
-#[async_trait::async_trait]
-pub trait Mailer: Send + Sync + 'static {
-    /// Hands one message to the transport.
-    async fn send(&self, email: OutgoingEmail) -> Result<(), DeliveryError>;
-}
-
-/// A text message to send.
-#[derive(Clone)]
-pub struct OutgoingSms {
-    /// The recipient.
-    pub to: Phone,
-    /// The text; may hold a secret code, so it is never logged by `Debug`.
-    pub body: String,
-}
-
-impl fmt::Debug for OutgoingSms {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OutgoingSms")
-            .field("to", &self.to.masked())
-            .finish_non_exhaustive()
-    }
-}
-
-/// Sends text messages.
-#[async_trait::async_trait]
-pub trait SmsSender: Send + Sync + 'static {
-    /// Hands one message to the provider.
-    async fn send(&self, sms: OutgoingSms) -> Result<(), DeliveryError>;
-}
 
 /// A member's role in an organization, weakest first (so `>=` means "at least").
 #[derive(
@@ -148,16 +92,69 @@ impl DomainError for AccessError {
     }
 }
 
-/// The one call every domain makes before touching an organization's data:
-/// the caller must be a member with at least `min` role. A non-member gets
-/// [`AccessError::NotFound`], never a hint that the organization exists.
+/// Proof that a user's membership of an organization was checked.
+///
+/// Org-scoped services take `&OrgAccess` instead of a bare `OrgId`, so a
+/// service cannot be reached for an organization nobody checked: the only
+/// ways to get one are [`require_org_role`] (what the gateway's `OrgMember`
+/// extractor calls) and, in tests, [`OrgAccess::assume`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrgAccess {
+    user_id: UserId,
+    org_id: OrgId,
+    role: OrgRole,
+}
+
+impl OrgAccess {
+    /// The member.
+    pub fn user_id(&self) -> UserId {
+        self.user_id
+    }
+
+    /// The organization.
+    pub fn org_id(&self) -> OrgId {
+        self.org_id
+    }
+
+    /// The member's role (at least the one the operation required).
+    pub fn role(&self) -> OrgRole {
+        self.role
+    }
+
+    /// True if the member holds at least `min`, for rules finer than the
+    /// operation's own requirement (only an owner may appoint owners).
+    pub fn at_least(&self, min: OrgRole) -> bool {
+        self.role >= min
+    }
+
+    /// Access granted without a lookup: for domain tests that set up
+    /// memberships by hand. Production code gets access from [`require_org_role`].
+    #[cfg(any(test, feature = "testing"))]
+    pub fn assume(user_id: UserId, org_id: OrgId, role: OrgRole) -> Self {
+        Self {
+            user_id,
+            org_id,
+            role,
+        }
+    }
+}
+
+/// The one call every org-scoped operation makes before touching an
+/// organization's data: the caller must be a member with at least `min`
+/// role. A non-member gets [`AccessError::NotFound`], never a hint that the
+/// organization exists.
 pub async fn require_org_role(
     memberships: &dyn Memberships,
     caller: &Principal,
     org: OrgId,
     min: OrgRole,
-) -> Result<OrgRole, AccessError> {
-    check_org_role(memberships.role_of(caller.user_id, org).await?, min)
+) -> Result<OrgAccess, AccessError> {
+    let role = check_org_role(memberships.role_of(caller.user_id, org).await?, min)?;
+    Ok(OrgAccess {
+        user_id: caller.user_id,
+        org_id: org,
+        role,
+    })
 }
 
 /// The rule behind [`require_org_role`], for code that looked the role up itself.
@@ -200,11 +197,17 @@ mod tests {
         let m = Fixed(HashMap::from([((user, org), OrgRole::Admin)]));
         let me = caller(user);
         assert_eq!(
-            require_org_role(&m, &me, org, OrgRole::Member).await.ok(),
-            Some(OrgRole::Admin)
+            require_org_role(&m, &me, org, OrgRole::Member)
+                .await
+                .ok()
+                .map(|a| (a.org_id(), a.role())),
+            Some((org, OrgRole::Admin))
         );
         assert_eq!(
-            require_org_role(&m, &me, org, OrgRole::Admin).await.ok(),
+            require_org_role(&m, &me, org, OrgRole::Admin)
+                .await
+                .map(|a| a.role())
+                .ok(),
             Some(OrgRole::Admin)
         );
         assert!(matches!(
@@ -221,55 +224,4 @@ mod tests {
     fn roles_order_from_weakest() {
         assert!(OrgRole::Owner > OrgRole::Admin && OrgRole::Admin > OrgRole::Member);
     }
-}
-
-/// What an organization's plan allows (billing implements it; until then,
-/// everything is unlimited).
-#[async_trait::async_trait]
-pub trait Entitlements: Send + Sync + 'static {
-    /// The most clients a professional of `org` may keep; `None` is unlimited.
-    async fn max_clients(&self, org: OrgId) -> Result<Option<u64>, DbErr>;
-}
-
-/// No limits: the default until billing wires plans.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Unlimited;
-
-#[async_trait::async_trait]
-impl Entitlements for Unlimited {
-    async fn max_clients(&self, _org: OrgId) -> Result<Option<u64>, DbErr> {
-        Ok(None)
-    }
-}
-
-/// Something a person should hear about.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notification {
-    /// What happened (`appointment.booked`, `appointment.reminder`...).
-    pub kind: &'static str,
-    /// Who to tell.
-    pub recipient: Recipient,
-    /// A one-line summary (an email subject).
-    pub subject: String,
-    /// The message.
-    pub body: String,
-}
-
-/// How to reach someone.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Recipient {
-    /// Display name.
-    pub name: String,
-    /// Email, if known.
-    pub email: Option<Email>,
-    /// Phone, if known.
-    pub phone: Option<Phone>,
-}
-
-/// Delivers notifications on whatever channels the recipient has
-/// (messaging implements templates and channels; the gateway's default emails).
-#[async_trait::async_trait]
-pub trait Notifier: Send + Sync + 'static {
-    /// Delivers one notification.
-    async fn notify(&self, notification: Notification) -> Result<(), DeliveryError>;
 }

@@ -4,8 +4,8 @@ use poem::web::Data;
 use poem_openapi::{OpenApi, payload::Json};
 use trellis_identity::model::{ChangePasswordCommand, Profile, UpdateProfileCommand};
 
-use super::{ApiTags, common::NoContent};
-use crate::{auth::BearerAuth, problems, state::AppState};
+use crate::api::{ApiTags, common::NoContent};
+use crate::{auth::Caller, problems, state::AppState};
 
 problems!(
     /// Errors of the profile operations.
@@ -13,7 +13,7 @@ problems!(
 );
 
 /// The caller's account.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct UsersApi;
 
 #[OpenApi(prefix_path = "/api/v1/users/me", tag = "ApiTags::Identity")]
@@ -22,11 +22,11 @@ impl UsersApi {
     #[oai(path = "/", method = "get", operation_id = "get_my_profile")]
     async fn me(
         &self,
-        auth: BearerAuth,
+        caller: Caller,
         state: Data<&AppState>,
     ) -> Result<Json<Profile>, ProfileProblem> {
         Ok(Json(
-            state.identity.accounts.profile(&state.db, &auth.0).await?,
+            state.identity.accounts.profile(&state.db, &caller).await?,
         ))
     }
 
@@ -34,7 +34,7 @@ impl UsersApi {
     #[oai(path = "/", method = "patch", operation_id = "update_my_profile")]
     async fn update(
         &self,
-        auth: BearerAuth,
+        caller: Caller,
         state: Data<&AppState>,
         body: Json<UpdateProfileCommand>,
     ) -> Result<Json<Profile>, ProfileProblem> {
@@ -42,7 +42,7 @@ impl UsersApi {
             state
                 .identity
                 .accounts
-                .update_profile(&state.db, &auth.0, body.0)
+                .update_profile(&state.db, &caller, body.0)
                 .await?,
         ))
     }
@@ -55,14 +55,14 @@ impl UsersApi {
     )]
     async fn change_password(
         &self,
-        auth: BearerAuth,
+        caller: Caller,
         state: Data<&AppState>,
         body: Json<ChangePasswordCommand>,
     ) -> Result<NoContent, ProfileProblem> {
         state
             .identity
             .accounts
-            .change_password(&state.db, &auth.0, body.0)
+            .change_password(&state.db, &caller, body.0)
             .await?;
         state.revocations.refresh().await;
         Ok(NoContent::NoContent)

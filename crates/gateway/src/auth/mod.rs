@@ -1,0 +1,82 @@
+//! Who is calling, and may they: resolved once, before a handler runs.
+//!
+//! [`verify_access_token`] is the only place an access token is checked
+//! (signature, algorithm, issuer, audience, expiry and ended sessions); the
+//! rate limiter and every extractor below go through it. Handlers take the
+//! caller as an argument and never look anything up themselves:
+//!
+//! | extractor | for | fails with |
+//! |---|---|---|
+//! | [`Caller`] | any signed-in operation | 401 |
+//! | [`OptionalCaller`] | public operations that know a signed-in caller | 401 for a bad token, never a silent anonymous |
+//! | [`ProfessionalCaller`] | the caller's own scheduling data | 401, 404 `professional.not_found` |
+//! | [`OrgMember<R>`] | `/orgs/{org_id}/...` routes | 401, 400 bad id, 404 not a member, 403 role too weak |
+//! | [`CronAuth`] | `/internal/cron/*` | 404 disabled, 401 wrong secret |
+
+mod caller;
+mod cron;
+mod org;
+mod professional;
+
+pub use caller::{Caller, OptionalCaller};
+pub use cron::{CronAuth, check_cron_secret};
+pub use org::{OrgMember, role};
+pub use professional::ProfessionalCaller;
+
+use poem::Request;
+use poem_openapi::{SecurityScheme, auth::ApiKey};
+use trellis_kernel::{Principal, Role, auth::TokenError};
+
+use crate::{error::ApiError, state::AppState};
+
+/// The application state from request data (always there: the pipeline adds it).
+pub(crate) fn state(req: &Request) -> Result<&AppState, ApiError> {
+    req.data::<AppState>().ok_or_else(|| {
+        ApiError::internal(std::io::Error::other("AppState missing from request data"))
+    })
+}
+
+/// Verifies an access token: the one function every caller check uses.
+///
+/// The token's signature, algorithm, issuer, audience and expiry are checked
+/// without the database; a token whose session has ended (logout,
+/// revocation, deactivation) is refused through the in-memory list of
+/// recently ended sessions.
+pub fn verify_access_token(state: &AppState, token: &str) -> Result<Principal, ApiError> {
+    let principal = state.tokens.verify(token).map_err(|err| {
+        let code = match err {
+            TokenError::Expired => "auth.token_expired",
+            TokenError::Invalid => "auth.invalid_token",
+        };
+        ApiError::unauthorized(code, err.to_string())
+    })?;
+    if state.revocations.is_revoked(principal.session_id) {
+        return Err(ApiError::unauthorized(
+            "auth.session_ended",
+            "this session has ended; sign in again",
+        ));
+    }
+    Ok(principal)
+}
+
+/// A principal already verified by [`verify_access_token`] earlier in this
+/// request (the rate limiter keys users by it), so the token is checked once.
+#[derive(Debug, Clone)]
+pub(crate) struct VerifiedPrincipal(pub Principal);
+
+/// The refresh token of the control center, in an HttpOnly cookie.
+#[derive(SecurityScheme)]
+#[oai(ty = "api_key", key_name = "trellis_refresh", key_in = "cookie")]
+pub struct RefreshCookie(pub ApiKey);
+
+/// Fails with 403 unless the caller holds `role`.
+pub fn require_role(principal: &Principal, role: Role) -> Result<(), ApiError> {
+    if principal.has_role(role) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "auth.role_required",
+            format!("this operation needs the {} role", role.as_str()),
+        ))
+    }
+}
