@@ -1,6 +1,5 @@
 //! Accounts: registration, sign-in, email links, profile, passwords, anonymous users.
 
-
 use reqwest::Method;
 use serde_json::json;
 use trellis_tests::{PASSWORD, TestApp, send, unique_email};

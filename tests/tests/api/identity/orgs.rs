@@ -1,6 +1,5 @@
 //! Organizations, roles and isolation.
 
-
 use reqwest::Method;
 use serde_json::{Value, json};
 use trellis_tests::{PASSWORD, Reply, TestApp, send, unique_email};

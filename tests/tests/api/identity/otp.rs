@@ -1,6 +1,5 @@
 //! Phone sign-in codes.
 
-
 use serde_json::json;
 use trellis_tests::{TestApp, send, unique_phone};
 

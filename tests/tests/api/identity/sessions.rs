@@ -1,7 +1,6 @@
 //! Sessions and refresh-token families: rotation, reuse detection, the grace
 //! window, listing and revoking.
 
-
 use reqwest::Method;
 use serde_json::{Value, json};
 use trellis_tests::{PASSWORD, Reply, TestApp, send, unique_email};

@@ -1,7 +1,6 @@
 //! The control center: staff sign-in with a cookie, user search, roles and
 //! deactivation.
 
-
 use reqwest::Method;
 use serde_json::json;
 use trellis_tests::{PASSWORD, TestApp, send, unique_email};

@@ -1,7 +1,6 @@
 //! Scheduling end to end: setup, slots, bookings that never double-book,
 //! idempotent replays, appointments and their state machine.
 
-
 use chrono::{Duration, NaiveDate, Utc};
 use reqwest::Method;
 use serde_json::{Value, json};

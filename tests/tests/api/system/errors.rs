@@ -1,6 +1,5 @@
 //! Every error a client can provoke is a problem document, never a 500.
 
-
 use reqwest::Method;
 use serde_json::json;
 use trellis_kernel::{

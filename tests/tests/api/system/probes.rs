@@ -1,6 +1,5 @@
 //! Probes, the spec, Swagger UI and the listener split.
 
-
 use reqwest::Method;
 use trellis_tests::{TestApp, send};
 

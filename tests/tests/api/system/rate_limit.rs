@@ -1,6 +1,5 @@
 //! The rate limiter: 429 with headers, recovery, per-key counting, opt-out.
 
-
 use std::time::Duration;
 
 use reqwest::Method;

@@ -1,6 +1,5 @@
 //! `/internal/config`: staff-only runtime settings with validation.
 
-
 use reqwest::Method;
 use serde_json::json;
 use trellis_kernel::Role;
