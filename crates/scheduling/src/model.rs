@@ -1,4 +1,8 @@
 //! Commands and views of the scheduling API.
+//!
+//! An optional field of a view is omitted when it has no value, never sent
+//! as `null`: every view is marked `#[oai(skip_serializing_if_is_none)]`
+//! (the rule of every domain; see `trellis_identity::model`).
 
 use chrono::{DateTime, Utc};
 use poem_openapi::{Object, types::MaybeUndefined};
@@ -41,6 +45,7 @@ pub struct UpdateProfessional {
 
 /// A professional, as its owner sees it.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ProfessionalView {
     /// The id.
     pub id: ProfessionalId,
@@ -60,6 +65,7 @@ pub struct ProfessionalView {
 
 /// A professional, as anyone sees it.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PublicProfessional {
     /// Public handle.
     pub slug: String,
@@ -71,7 +77,7 @@ pub struct PublicProfessional {
     pub time_zone: String,
     /// Services open for booking.
     pub services: Vec<ServiceView>,
-    /// Average review rating (1 to 5), `null` without reviews.
+    /// Average review rating (1 to 5), absent without reviews.
     pub rating_average: Option<f64>,
     /// Number of reviews.
     pub rating_count: u64,
@@ -155,6 +161,7 @@ pub struct UpdateService {
 
 /// A service.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ServiceView {
     /// The id.
     pub id: ServiceId,
@@ -186,6 +193,7 @@ pub struct ServiceView {
 
 /// One weekly working interval, in the professional's zone.
 #[derive(Debug, Clone, PartialEq, Eq, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AvailabilityRule {
     /// ISO weekday: 1 = Monday … 7 = Sunday.
     pub weekday: u8,
@@ -197,6 +205,7 @@ pub struct AvailabilityRule {
 
 /// The weekly working hours, replaced as a whole.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Availability {
     /// The intervals; several per weekday allowed, none overlapping.
     pub rules: Vec<AvailabilityRule>,
@@ -219,6 +228,7 @@ pub struct CreateTimeOff {
 
 /// A period off.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TimeOffView {
     /// The id.
     pub id: TimeOffId,
@@ -232,6 +242,7 @@ pub struct TimeOffView {
 
 /// A free start time.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SlotView {
     /// Starts (UTC).
     pub start_at: Timestamp,
@@ -243,6 +254,7 @@ pub struct SlotView {
 
 /// Free start times.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Slots {
     /// The zone of `local_start` and of the `from`/`to` dates.
     pub time_zone: String,
@@ -318,6 +330,7 @@ pub struct CancelCommand {
 
 /// An appointment.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AppointmentView {
     /// The id.
     pub id: AppointmentId,
@@ -370,6 +383,7 @@ pub struct UpdateClient {
 
 /// A client.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ClientView {
     /// The id.
     pub id: ClientId,
@@ -393,6 +407,7 @@ pub struct CreateNote {
 
 /// A note.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NoteView {
     /// The id.
     pub id: NoteId,
@@ -404,6 +419,7 @@ pub struct NoteView {
 
 /// A professional the caller follows.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct FollowView {
     /// Public handle.
     pub slug: String,
@@ -428,6 +444,7 @@ pub struct CreateReview {
 
 /// A review.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReviewView {
     /// The id.
     pub id: uuid::Uuid,
@@ -453,6 +470,7 @@ pub enum RevenueGroup {
 
 /// Revenue of one period in one currency.
 #[derive(Debug, Clone, PartialEq, Eq, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RevenuePeriod {
     /// The period's first local day, `YYYY-MM-DD`.
     pub period: String,
@@ -466,6 +484,7 @@ pub struct RevenuePeriod {
 
 /// Revenue from completed appointments.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RevenueReport {
     /// The zone whose days are counted.
     pub time_zone: String,
@@ -501,6 +520,7 @@ pub struct CreateRecurringSchedule {
 
 /// A recurring schedule.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RecurringView {
     /// The id.
     pub id: crate::ids::RecurringId,
@@ -526,6 +546,7 @@ pub struct RecurringView {
 
 /// An occurrence that could not be booked.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RecurringConflict {
     /// When it would have started.
     pub start_at: Timestamp,
@@ -535,6 +556,7 @@ pub struct RecurringConflict {
 
 /// What materializing created and skipped.
 #[derive(Debug, Clone, Default, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Materialized {
     /// Appointments created.
     pub created: Vec<AppointmentView>,
@@ -544,6 +566,7 @@ pub struct Materialized {
 
 /// A new recurring schedule and its first appointments.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RecurringCreated {
     /// The schedule.
     pub schedule: RecurringView,
