@@ -9,17 +9,23 @@
 //! The database follows the environment (see `trellis_kernel::testing`): a
 //! temporary SQLite file by default, a fresh PostgreSQL database when
 //! `TEST_DATABASE_URL` is set.
+//!
+//! Every reply read through [`send`] or [`Reply::from`] is checked against
+//! the committed OpenAPI spec ([`contract`]): a status, content type or body
+//! the spec does not document fails the test that received it.
 
+pub mod contract;
 pub mod mail;
 
 use std::{
     collections::HashMap,
     net::SocketAddr,
+    panic::Location,
     path::PathBuf,
     sync::atomic::{AtomicU64, Ordering},
 };
 
-use reqwest::{Client, RequestBuilder, Response};
+use reqwest::{Client, Method, RequestBuilder, Response};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 use trellis_gateway::{App, Config, state::AppState};
@@ -135,6 +141,8 @@ impl TestApp {
             .await
             .expect("bind listeners");
         let (public_addr, internal_addr) = (bound.public_addr, bound.internal_addr);
+        contract::register_listener(public_addr, contract::Listener::Public);
+        contract::register_listener(internal_addr, contract::Listener::Internal);
         let state = bound.state().clone();
         let shutdown = CancellationToken::new();
         tokio::spawn(bound.run(shutdown.clone()));
@@ -260,18 +268,29 @@ pub struct Reply {
 }
 
 impl Reply {
-    /// Reads a response.
-    pub async fn from(resp: Response) -> Self {
+    /// Reads the response to a `method` request, and checks that it keeps the
+    /// contract of the committed spec (see [`contract`]): a response the spec
+    /// does not document fails the test.
+    #[track_caller]
+    pub fn from(method: &Method, resp: Response) -> impl Future<Output = Self> + use<> {
+        Self::read(method.clone(), resp, Location::caller())
+    }
+
+    async fn read(method: Method, resp: Response, caller: &'static Location<'static>) -> Self {
+        let url = resp.url().clone();
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let text = resp.text().await.unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Self {
+        let reply = Self {
             status,
             headers,
             body,
             text,
-        }
+        };
+        let content_type = reply.header("content-type");
+        contract::check_response(&method, &url, status, content_type, &reply.text, caller);
+        reply
     }
 
     /// A header's value as text.
@@ -296,14 +315,20 @@ impl Reply {
     }
 }
 
-/// Sends a request and reads the reply; a transport failure fails the test.
+/// Sends a request and reads the reply; a transport failure fails the test,
+/// and so does a reply that breaks the committed spec (see [`contract`]).
 #[allow(clippy::expect_used)]
-pub async fn send(request: RequestBuilder) -> Reply {
-    Reply::from(
-        request
-            .send()
+#[track_caller]
+pub fn send(request: RequestBuilder) -> impl Future<Output = Reply> + use<> {
+    let caller = Location::caller();
+    async move {
+        let (client, request) = request.build_split();
+        let request = request.expect("a well-formed request");
+        let method = request.method().clone();
+        let resp = client
+            .execute(request)
             .await
-            .expect("the request reaches the server"),
-    )
-    .await
+            .expect("the request reaches the server");
+        Reply::read(method, resp, caller).await
+    }
 }

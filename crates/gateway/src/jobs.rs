@@ -68,6 +68,7 @@ pub fn settings() -> Vec<&'static dyn SettingDef> {
 
 /// What a recurring-schedule run did.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RecurringReport {
     /// False when another instance held the lease.
     pub ran: bool,
@@ -118,6 +119,7 @@ pub async fn run_recurring(state: &AppState) -> Result<RecurringReport, ApiError
 
 /// What a reminder run did.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReminderReport {
     /// False when another instance held the lease (nothing was done here).
     pub ran: bool,

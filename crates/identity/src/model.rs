@@ -3,6 +3,13 @@
 //! These types are part of the domain's contract, so they carry their OpenAPI
 //! schema (`Object`) and their field rules (`Validate`); services validate
 //! every command before acting on it.
+//!
+//! An optional field of a view is omitted when it has no value, never sent
+//! as `null`: every `Object` a response carries is marked
+//! `#[oai(skip_serializing_if_is_none)]`, so its `Option` fields are simply
+//! absent (the spec lists them as not required, and says nothing of `null`).
+//! Follow the same rule in every domain; the black-box suite checks every
+//! response against the committed spec and fails on a `null`.
 
 use poem_openapi::{Object, types::MaybeUndefined};
 use trellis_kernel::Timestamp;
@@ -114,6 +121,7 @@ pub struct OtpRequestCommand {
 
 /// A code was sent.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OtpSent {
     /// Seconds the code stays valid.
     pub expires_in: i64,
@@ -159,6 +167,7 @@ pub struct UpdateProfileCommand {
 
 /// The user part of a token response.
 #[derive(Debug, Clone, PartialEq, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct UserSummary {
     /// The user id (stable, also across an anonymous upgrade).
     pub id: UserId,
@@ -172,6 +181,7 @@ pub struct UserSummary {
 
 /// Tokens after a sign-in or refresh.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AuthTokens {
     /// Short-lived JWT for `Authorization: Bearer`.
     pub access_token: String,
@@ -187,6 +197,7 @@ pub struct AuthTokens {
 
 /// Tokens for the control center: the refresh token travels in a cookie.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AccessToken {
     /// Short-lived JWT for `Authorization: Bearer`.
     pub access_token: String,
@@ -200,6 +211,7 @@ pub struct AccessToken {
 
 /// The caller's own profile.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Profile {
     /// The id.
     pub id: UserId,
@@ -227,6 +239,7 @@ pub struct Profile {
 
 /// A signed-in device.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SessionView {
     /// The id.
     pub id: SessionId,
@@ -262,6 +275,7 @@ pub struct UpdateOrgCommand {
 
 /// An organization, seen by a member.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OrgView {
     /// The id.
     pub id: OrgId,
@@ -292,6 +306,7 @@ pub struct ChangeRoleCommand {
 
 /// A member of an organization.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MemberView {
     /// The member's user id.
     pub user_id: UserId,
@@ -307,6 +322,7 @@ pub struct MemberView {
 
 /// A user as staff see it.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct StaffUserView {
     /// The id.
     pub id: UserId,

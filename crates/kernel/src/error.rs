@@ -57,6 +57,7 @@ impl ErrorKind {
 
 /// One invalid field of a request.
 #[derive(Debug, Clone, PartialEq, Eq, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct FieldError {
     /// The field's path in the request body, such as `rules[0].start`.
     pub field: String,

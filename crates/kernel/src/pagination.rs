@@ -1,4 +1,5 @@
-//! Cursor pagination: `?limit=&cursor=` in, `{items, next_cursor}` out.
+//! Cursor pagination: `?limit=&cursor=` in, `{items, next_cursor}` out
+//! (`next_cursor` omitted on the last page).
 //!
 //! Cursors are opaque to clients (URL-safe base64 of a small JSON key), so a
 //! domain can change what it sorts by without breaking anyone, and keyset
@@ -124,10 +125,11 @@ impl Cursor {
 
 /// One page of a list.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Page<T: ParseFromJSON + ToJSON> {
     /// The items of this page, in list order.
     pub items: Vec<T>,
-    /// Pass as `cursor` to get the next page; `null` on the last page.
+    /// Pass as `cursor` to get the next page; absent on the last page.
     pub next_cursor: Option<String>,
 }
 

@@ -1,4 +1,8 @@
 //! Commands and views of the scheduling API.
+//!
+//! An optional field of a view is omitted when it has no value, never sent
+//! as `null`: every view is marked `#[oai(skip_serializing_if_is_none)]`
+//! (the rule of every domain; see `trellis_identity::model`).
 
 use chrono::{DateTime, Utc};
 use poem_openapi::{Object, types::MaybeUndefined};
@@ -45,6 +49,7 @@ pub struct UpdateProfessional {
 
 /// A professional, as its owner sees it.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ProfessionalView {
     /// The id.
     pub id: ProfessionalId,
@@ -64,6 +69,7 @@ pub struct ProfessionalView {
 
 /// A professional, as anyone sees it.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PublicProfessional {
     /// Public handle.
     pub slug: String,
@@ -75,7 +81,7 @@ pub struct PublicProfessional {
     pub time_zone: String,
     /// Services open for booking.
     pub services: Vec<ServiceView>,
-    /// Average review rating (1 to 5), `null` without reviews.
+    /// Average review rating (1 to 5), absent without reviews.
     pub rating_average: Option<f64>,
     /// Number of reviews.
     pub rating_count: u64,
@@ -159,6 +165,7 @@ pub struct UpdateService {
 
 /// A service.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ServiceView {
     /// The id.
     pub id: ServiceId,
@@ -190,6 +197,7 @@ pub struct ServiceView {
 
 /// One weekly working interval, in the professional's zone.
 #[derive(Debug, Clone, PartialEq, Eq, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AvailabilityRule {
     /// ISO weekday: 1 = Monday … 7 = Sunday.
     pub weekday: u8,
@@ -201,6 +209,7 @@ pub struct AvailabilityRule {
 
 /// The weekly working hours, replaced as a whole.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Availability {
     /// The intervals; several per weekday allowed, none overlapping.
     pub rules: Vec<AvailabilityRule>,
@@ -223,6 +232,7 @@ pub struct CreateTimeOff {
 
 /// A period off.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TimeOffView {
     /// The id.
     pub id: TimeOffId,
@@ -236,6 +246,7 @@ pub struct TimeOffView {
 
 /// A free start time.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SlotView {
     /// Starts (UTC).
     pub start_at: Timestamp,
@@ -247,6 +258,7 @@ pub struct SlotView {
 
 /// Free start times.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Slots {
     /// The zone of `local_start` and of the `from`/`to` dates.
     pub time_zone: String,
@@ -322,6 +334,7 @@ pub struct CancelCommand {
 
 /// An appointment.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AppointmentView {
     /// The id.
     pub id: AppointmentId,
@@ -374,6 +387,7 @@ pub struct UpdateClient {
 
 /// A client.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ClientView {
     /// The id.
     pub id: ClientId,
@@ -397,6 +411,7 @@ pub struct CreateNote {
 
 /// A note.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NoteView {
     /// The id.
     pub id: NoteId,
@@ -408,6 +423,7 @@ pub struct NoteView {
 
 /// A professional the caller follows.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct FollowView {
     /// Public handle.
     pub slug: String,
@@ -432,6 +448,7 @@ pub struct CreateReview {
 
 /// A review.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReviewView {
     /// The id.
     pub id: uuid::Uuid,
@@ -457,6 +474,7 @@ pub enum RevenueGroup {
 
 /// Revenue of one period in one currency.
 #[derive(Debug, Clone, PartialEq, Eq, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RevenuePeriod {
     /// The period's first local day, `YYYY-MM-DD`.
     pub period: String,
@@ -470,6 +488,7 @@ pub struct RevenuePeriod {
 
 /// Revenue from completed appointments.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RevenueReport {
     /// The zone whose days are counted.
     pub time_zone: String,
@@ -505,6 +524,7 @@ pub struct CreateRecurringSchedule {
 
 /// A recurring schedule.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RecurringView {
     /// The id.
     pub id: crate::ids::RecurringId,
@@ -530,6 +550,7 @@ pub struct RecurringView {
 
 /// An occurrence that could not be booked.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RecurringConflict {
     /// When it would have started.
     pub start_at: Timestamp,
@@ -539,6 +560,7 @@ pub struct RecurringConflict {
 
 /// What materializing created and skipped.
 #[derive(Debug, Clone, Default, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Materialized {
     /// Appointments created.
     pub created: Vec<AppointmentView>,
@@ -548,6 +570,7 @@ pub struct Materialized {
 
 /// A new recurring schedule and its first appointments.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RecurringCreated {
     /// The schedule.
     pub schedule: RecurringView,

@@ -200,7 +200,8 @@ async fn graceful_shutdown_finishes_in_flight_requests() {
     tx.send(Ok(br#""window_secs": 60}}"#.to_vec())).await.ok();
     drop(tx);
 
-    let reply = trellis_tests::Reply::from(in_flight.await.expect("join").expect("answered")).await;
+    let answered = in_flight.await.expect("join").expect("answered");
+    let reply = trellis_tests::Reply::from(&Method::PATCH, answered).await;
     assert_eq!(
         reply.status, 200,
         "the in-flight request completed: {}",

@@ -21,6 +21,7 @@ use crate::{
 
 /// A runtime setting.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SettingView {
     /// Dotted key.
     pub key: String,
@@ -30,7 +31,7 @@ pub struct SettingView {
     pub value: serde_json::Value,
     /// The declared default.
     pub default: serde_json::Value,
-    /// When it was last changed; `null` while the default is in force.
+    /// When it was last changed; absent while the default is in force.
     pub updated_at: Option<Timestamp>,
     /// Who changed it.
     pub updated_by: Option<UserId>,
