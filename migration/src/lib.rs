@@ -8,7 +8,7 @@
 
 pub use sea_orm_migration::prelude::*;
 
-mod m20261122_000001_system_app_config;
+mod m20261122_000001_kernel_foundation;
 mod m20261122_000002_identity_accounts;
 mod m20261122_000003_scheduling_core;
 mod m20261122_000004_scheduling_social;
@@ -22,7 +22,7 @@ pub struct Migrator;
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![
-            Box::new(m20261122_000001_system_app_config::Migration),
+            Box::new(m20261122_000001_kernel_foundation::Migration),
             Box::new(m20261122_000002_identity_accounts::Migration),
             Box::new(m20261122_000003_scheduling_core::Migration),
             Box::new(m20261122_000004_scheduling_social::Migration),

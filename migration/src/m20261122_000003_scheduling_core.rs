@@ -115,25 +115,6 @@ enum Appointments {
 }
 
 #[derive(DeriveIden)]
-enum IdempotencyKeys {
-    Table,
-    Scope,
-    Key,
-    RequestHash,
-    Status,
-    Body,
-    CreatedAt,
-}
-
-#[derive(DeriveIden)]
-enum JobLeases {
-    Table,
-    Name,
-    Holder,
-    ExpiresAt,
-}
-
-#[derive(DeriveIden)]
 enum Users {
     Table,
     Id,
@@ -517,61 +498,11 @@ impl MigrationTrait for Migration {
             .await?;
         }
 
-        m.create_table(
-            Table::create()
-                .table(IdempotencyKeys::Table)
-                .col(
-                    ColumnDef::new(IdempotencyKeys::Scope)
-                        .string_len(100)
-                        .not_null(),
-                )
-                .col(
-                    ColumnDef::new(IdempotencyKeys::Key)
-                        .string_len(255)
-                        .not_null(),
-                )
-                .col(
-                    ColumnDef::new(IdempotencyKeys::RequestHash)
-                        .string_len(64)
-                        .not_null(),
-                )
-                .col(
-                    ColumnDef::new(IdempotencyKeys::Status)
-                        .small_integer()
-                        .not_null(),
-                )
-                .col(ColumnDef::new(IdempotencyKeys::Body).text().not_null())
-                .col(ts(IdempotencyKeys::CreatedAt))
-                .primary_key(
-                    Index::create()
-                        .col(IdempotencyKeys::Scope)
-                        .col(IdempotencyKeys::Key),
-                )
-                .to_owned(),
-        )
-        .await?;
-
-        m.create_table(
-            Table::create()
-                .table(JobLeases::Table)
-                .col(
-                    ColumnDef::new(JobLeases::Name)
-                        .string_len(100)
-                        .not_null()
-                        .primary_key(),
-                )
-                .col(ColumnDef::new(JobLeases::Holder).string_len(100).not_null())
-                .col(ts(JobLeases::ExpiresAt))
-                .to_owned(),
-        )
-        .await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for table in [
-            JobLeases::Table.into_iden(),
-            IdempotencyKeys::Table.into_iden(),
             Appointments::Table.into_iden(),
             ClientNotes::Table.into_iden(),
             Clients::Table.into_iden(),

@@ -72,14 +72,24 @@ pub struct TestApp {
     /// This gateway's development SMS outbox.
     pub sms_dir: PathBuf,
     shutdown: CancellationToken,
-    _database: TestDatabase,
-    _data: tempfile::TempDir,
+    server: tokio::task::JoinHandle<()>,
+    clock: trellis_kernel::SharedClock,
+    // Options only so that `crash_and_restart` can hand them on.
+    database: Option<TestDatabase>,
+    data: Option<tempfile::TempDir>,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.shutdown.cancel();
     }
+}
+
+/// Where a test gateway keeps what outlives one process: its database and
+/// its data directory.
+struct Storage {
+    database: TestDatabase,
+    data: tempfile::TempDir,
 }
 
 /// The configuration a test gateway starts from, plus `overrides`.
@@ -122,6 +132,30 @@ impl TestApp {
             .await
             .expect("create a test database");
         let data = tempfile::tempdir().expect("a data directory");
+        Self::start(Storage { database, data }, overrides, clock).await
+    }
+
+    /// Kills this gateway the way a crash would (its task is aborted: no
+    /// graceful shutdown, nothing in flight finishes) and starts a new one on
+    /// the same database and data directory, with `overrides`.
+    #[allow(clippy::expect_used)]
+    pub async fn crash_and_restart(mut self, overrides: &[(&str, &str)]) -> Self {
+        self.server.abort();
+        let _ = (&mut self.server).await;
+        let storage = Storage {
+            database: self.database.take().expect("a database"),
+            data: self.data.take().expect("a data directory"),
+        };
+        Self::start(storage, overrides, self.clock.clone()).await
+    }
+
+    #[allow(clippy::expect_used)]
+    async fn start(
+        storage: Storage,
+        overrides: &[(&str, &str)],
+        clock: trellis_kernel::SharedClock,
+    ) -> Self {
+        let Storage { database, data } = storage;
         let data_dir = data.path().display().to_string();
         let sink = mail::smtp_sink();
         let mut env: Vec<(&str, &str)> = vec![("TRELLIS_DATA_DIR", &data_dir)];
@@ -134,7 +168,7 @@ impl TestApp {
             .map(|s| s.dir.clone())
             .unwrap_or_else(|| data.path().join("mail"));
         let sms_dir = data.path().join("sms");
-        let bound = App::build_with_clock(config, clock)
+        let bound = App::build_with_clock(config, clock.clone())
             .await
             .expect("build the app")
             .bind()
@@ -145,7 +179,14 @@ impl TestApp {
         contract::register_listener(internal_addr, contract::Listener::Internal);
         let state = bound.state().clone();
         let shutdown = CancellationToken::new();
-        tokio::spawn(bound.run(shutdown.clone()));
+        let server = tokio::spawn({
+            let shutdown = shutdown.clone();
+            async move {
+                if let Err(err) = bound.run(shutdown).await {
+                    eprintln!("test gateway stopped with an error: {err}");
+                }
+            }
+        });
         let client = Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
@@ -160,8 +201,10 @@ impl TestApp {
             mail_dir,
             sms_dir,
             shutdown,
-            _database: database,
-            _data: data,
+            server,
+            clock,
+            database: Some(database),
+            data: Some(data),
         }
     }
 

@@ -19,6 +19,7 @@ use trellis_kernel::{
     SharedClock, SystemClock,
     auth::{TokenCodec, TokenSettings},
     db::DbOptions,
+    outbox::{Dispatcher, RetryPolicy},
     ports::{Mailer, SmsSender, Unlimited},
     settings::{Settings, SettingsRegistry},
 };
@@ -29,6 +30,7 @@ use crate::{
     api,
     config::{Config, Environment, JwtSecret, redact_url},
     error::{ApiError, into_problem_response},
+    events::{self, EmailNotifier},
     mail::LettreMailer,
     middleware::{
         body_limit::BodyLimit,
@@ -37,7 +39,6 @@ use crate::{
         request_id::{REQUEST_ID, RequestIdMiddleware},
         security_headers::security_headers,
     },
-    notifier::EmailNotifier,
     revocations::Revocations,
     sms::DevSmsOutbox,
     state::AppState,
@@ -173,7 +174,6 @@ impl App {
             clock: clock.clone(),
             tokens: tokens.clone(),
             passwords: Passwords::new(),
-            mailer: mailer.clone(),
             sms: sms_sender(&config),
             config: Arc::new(IdentityConfig {
                 refresh_ttl: config.refresh_token_ttl,
@@ -192,6 +192,9 @@ impl App {
         );
         revocations.refresh().await;
         let scheduling_clock = clock.clone();
+        let dispatcher_clock = clock.clone();
+        let outbox = config.outbox;
+        let instance_id = uuid::Uuid::now_v7();
         let state = AppState {
             config: Arc::new(config),
             memberships: Arc::new(MembershipDirectory::new(db.clone())),
@@ -206,8 +209,17 @@ impl App {
                 clock: scheduling_clock,
                 entitlements: Arc::new(Unlimited),
             }),
-            notifier: Arc::new(EmailNotifier::new(mailer)),
-            instance_id: uuid::Uuid::now_v7(),
+            dispatcher: Arc::new(Dispatcher::new(
+                events::subscribers(mailer.clone(), Arc::new(EmailNotifier::new(mailer))),
+                RetryPolicy {
+                    base_delay: outbox.retry_base,
+                    max_attempts: outbox.max_attempts,
+                    ..RetryPolicy::default()
+                },
+                dispatcher_clock,
+                format!("gateway-{instance_id}"),
+            )),
+            instance_id,
         };
         Ok(Self {
             state,
@@ -361,6 +373,12 @@ impl BoundApp {
             self.app.state.clone(),
             shutdown.clone(),
         ));
+        let events = tokio::spawn(events::run(
+            self.app.state.clone(),
+            self.app.state.dispatcher.clone(),
+            self.app.state.config.outbox.poll,
+            shutdown.clone(),
+        ));
         let public = Server::new_with_acceptor(self.public).run_with_graceful_shutdown(
             self.app.public_endpoint(),
             shutdown.clone().cancelled_owned(),
@@ -376,6 +394,7 @@ impl BoundApp {
         let _ = janitor.await;
         let _ = revocations.await;
         let _ = reminders.await;
+        let _ = events.await;
         self.app.state.db.close_by_ref().await.ok();
         tracing::info!("trellis stopped");
         result.map(|_| ()).map_err(StartupError::Serve)

@@ -112,6 +112,20 @@ pub struct Config {
     pub otp_cooldown: Duration,
     /// `TRELLIS_OTP_HOURLY_CAP`: codes per phone per hour.
     pub otp_hourly_cap: u32,
+    /// The event outbox's dispatcher.
+    pub outbox: OutboxConfig,
+}
+
+/// How the event outbox is dispatched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutboxConfig {
+    /// `TRELLIS_OUTBOX_POLL`: how often due events are looked for.
+    pub poll: Duration,
+    /// `TRELLIS_OUTBOX_RETRY_BASE`: the wait after a first failure (doubles
+    /// with every further one, up to an hour).
+    pub retry_base: Duration,
+    /// `TRELLIS_OUTBOX_MAX_ATTEMPTS`: attempts before an event is dead.
+    pub max_attempts: u32,
 }
 
 impl fmt::Debug for Config {
@@ -426,6 +440,16 @@ impl Config {
             "a whole number from 1 to 100",
             |v| v.parse().ok().filter(|n| (1..=100).contains(n)),
         );
+        let outbox = OutboxConfig {
+            poll: r.duration("TRELLIS_OUTBOX_POLL", Duration::from_millis(500)),
+            retry_base: r.duration("TRELLIS_OUTBOX_RETRY_BASE", Duration::from_secs(5)),
+            max_attempts: r.parse(
+                "TRELLIS_OUTBOX_MAX_ATTEMPTS",
+                8,
+                "a whole number from 1 to 100",
+                |v| v.parse().ok().filter(|n| (1..=100).contains(n)),
+            ),
+        };
 
         if !r.errors.is_empty() {
             return Err(ConfigErrors(r.errors));
@@ -459,6 +483,7 @@ impl Config {
             refresh_reuse_grace,
             otp_cooldown,
             otp_hourly_cap,
+            outbox,
         })
     }
 }

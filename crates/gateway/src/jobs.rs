@@ -24,7 +24,7 @@ use trellis_kernel::{
 };
 use trellis_scheduling::slots::{Interval, resolve};
 
-use crate::{error::ApiError, notices, state::AppState};
+use crate::{error::ApiError, state::AppState};
 
 /// When reminders go out (five-field cron, in `reminders.time_zone`).
 pub static REMINDER_CRON: Setting<String> = Setting {
@@ -127,10 +127,8 @@ pub struct ReminderReport {
     pub window_start: Timestamp,
     /// ...until (exclusive): tomorrow in the reminder zone.
     pub window_end: Timestamp,
-    /// Reminders sent.
-    pub sent: u32,
-    /// Reminders that failed and will be retried on the next run.
-    pub failed: u32,
+    /// Reminders queued for delivery (each once; the outbox retries failures).
+    pub queued: u32,
 }
 
 async fn zone(state: &AppState) -> Tz {
@@ -149,8 +147,7 @@ pub async fn run_reminders(state: &AppState) -> Result<ReminderReport, ApiError>
         ran: false,
         window_start: window.start.into(),
         window_end: window.end.into(),
-        sent: 0,
-        failed: 0,
+        queued: 0,
     };
     let holder = state.instance_id.to_string();
     let acquired = lease::acquire(
@@ -166,49 +163,17 @@ pub async fn run_reminders(state: &AppState) -> Result<ReminderReport, ApiError>
         return Ok(report);
     }
     report.ran = true;
-    let due = state
+    let queued = state
         .scheduling
         .reminders
-        .claim_due(&state.db, window)
+        .remind_due(&state.db, window)
         .await;
-    let due = match due {
-        Ok(due) => due,
-        Err(err) => {
-            let _ = lease::release(&state.db, "reminders", &holder).await;
-            return Err(err.into());
-        }
-    };
-    for r in due {
-        let message = notices::to_client(
-            notices::Event::Reminder,
-            &r.appointment,
-            &r.professional,
-            &r.service,
-            &r.client,
-        );
-        match state.notifier.notify(message).await {
-            Ok(()) => report.sent += 1,
-            Err(err) => {
-                tracing::warn!(appointment = %r.appointment.id, error = %err, "reminder not sent; will retry");
-                report.failed += 1;
-                if let Err(err) = state
-                    .scheduling
-                    .reminders
-                    .release(&state.db, r.appointment.id)
-                    .await
-                {
-                    tracing::error!(error = %err, "could not release a failed reminder");
-                }
-            }
-        }
-    }
-    lease::release(&state.db, "reminders", &holder)
-        .await
-        .map_err(ApiError::internal)?;
-    tracing::info!(sent = report.sent, failed = report.failed, "reminders run");
+    let released = lease::release(&state.db, "reminders", &holder).await;
+    report.queued = queued?;
+    released.map_err(ApiError::internal)?;
+    tracing::info!(queued = report.queued, "reminders queued");
     Ok(report)
 }
-
 /// The next run after `now`, from the current settings.
 async fn next_run(state: &AppState, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let zone = zone(state).await;

@@ -5,10 +5,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 use trellis_identity::Identity;
 use trellis_kernel::{
-    SharedClock,
-    auth::TokenCodec,
-    ports::{Memberships, Notifier},
-    settings::Settings,
+    SharedClock, auth::TokenCodec, outbox::Dispatcher, ports::Memberships, settings::Settings,
 };
 use trellis_scheduling::Scheduling;
 
@@ -37,8 +34,8 @@ pub struct AppState {
     pub revocations: Revocations,
     /// Scheduling services.
     pub scheduling: Scheduling,
-    /// Tells people about things (email until messaging lands).
-    pub notifier: Arc<dyn Notifier>,
+    /// Delivers recorded events to their subscribers.
+    pub dispatcher: Arc<Dispatcher>,
     /// This process, as a lease holder.
     pub instance_id: uuid::Uuid,
 }

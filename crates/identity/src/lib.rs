@@ -6,13 +6,14 @@
 //! management. Other domains reach memberships through the kernel's
 //! `Memberships` port, implemented here by [`service::MembershipDirectory`].
 
-pub mod entities;
+pub(crate) mod entities;
 pub mod error;
+pub mod events;
 pub mod model;
 pub mod password;
 pub mod secret;
 pub mod service;
-pub mod view;
+pub(crate) mod view;
 
 pub use error::{Error, Result};
 pub use service::{Identity, IdentityConfig, IdentityDeps};

@@ -5,8 +5,28 @@ use std::{fmt, str::FromStr};
 use validator::ValidateEmail;
 
 /// A normalised email address (trimmed, lowercase, at most 254 bytes).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+///
+/// Serialized as its text; deserializing parses again, so a stored or queued
+/// address is as trustworthy as a fresh one.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(try_from = "String", into = "String")]
 pub struct Email(String);
+
+impl TryFrom<String> for Email {
+    type Error = &'static str;
+
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        Self::parse(&raw)
+    }
+}
+
+impl From<Email> for String {
+    fn from(email: Email) -> Self {
+        email.0
+    }
+}
 
 impl Email {
     /// Parses and normalises an address.
@@ -36,8 +56,25 @@ impl fmt::Display for Email {
 }
 
 /// A phone number in E.164 form (`+` and 8 to 15 digits).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(try_from = "String", into = "String")]
 pub struct Phone(String);
+
+impl TryFrom<String> for Phone {
+    type Error = &'static str;
+
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        Self::parse(&raw)
+    }
+}
+
+impl From<Phone> for String {
+    fn from(phone: Phone) -> Self {
+        phone.0
+    }
+}
 
 impl Phone {
     /// Parses a number written with an international prefix (`+` or `00`);

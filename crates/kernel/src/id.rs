@@ -86,6 +86,11 @@ typed_id!(
     OrgId
 );
 
+typed_id!(
+    /// A domain event in the outbox.
+    EventId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,6 +15,7 @@ pub mod error;
 pub mod id;
 pub mod idempotency;
 pub mod lease;
+pub mod outbox;
 pub mod pagination;
 pub mod ports;
 pub mod settings;

@@ -7,15 +7,16 @@
 //! guarded by an exclusion constraint), so double booking is impossible even
 //! under concurrency.
 
-pub mod entities;
+pub(crate) mod entities;
 pub mod error;
 pub mod ids;
 pub mod model;
+pub mod notices;
 pub mod recurrence;
 pub mod service;
 pub mod slots;
 pub mod status;
-pub mod view;
+pub(crate) mod view;
 
 pub use error::{Error, Result};
 pub use service::{Scheduling, SchedulingDeps};

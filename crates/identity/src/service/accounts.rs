@@ -8,7 +8,7 @@ use sea_orm::{
     IntoActiveModel, QueryFilter, SqlErr, TransactionSession, TransactionTrait,
 };
 use trellis_kernel::{
-    FieldError, Principal,
+    FieldError, Principal, Role,
     contact::{Email, Phone, parse_time_zone},
     id::UserId,
 };
@@ -116,11 +116,8 @@ impl AccountService {
         .await
         .map_err(unique_violation)?;
         let tokens = self.sessions.start(&txn, &user, client).await?;
-        let mail = self.links.verification_email(&txn, &user).await?;
+        self.links.queue_verification_email(&txn, &user).await?;
         txn.commit().await?;
-        if let Some(mail) = mail {
-            self.deps.send_email_later(mail);
-        }
         Ok(tokens)
     }
 
@@ -137,8 +134,27 @@ impl AccountService {
         self.sessions.start(db, &user, client).await
     }
 
+    /// Signs a staff member in to the control center. Credentials of
+    /// someone without a staff role get the same error as wrong ones.
+    #[tracing::instrument(skip_all)]
+    pub async fn staff_login(
+        &self,
+        db: &impl ConnectionTrait,
+        cmd: &LoginCommand,
+        client: &ClientInfo,
+    ) -> Result<AuthTokens> {
+        let user = self.authenticate(db, cmd).await?;
+        let is_staff = crate::view::roles_of(&user)
+            .iter()
+            .any(|r| matches!(r, Role::Staff | Role::Admin));
+        if !is_staff {
+            return Err(Error::InvalidCredentials);
+        }
+        self.sessions.start(db, &user, client).await
+    }
+
     /// Checks email and password and returns the active user.
-    pub async fn authenticate(
+    pub(crate) async fn authenticate(
         &self,
         db: &impl ConnectionTrait,
         cmd: &LoginCommand,
@@ -232,11 +248,8 @@ impl AccountService {
             .sessions
             .reissue(&txn, &user, caller.session_id)
             .await?;
-        let mail = self.links.verification_email(&txn, &user).await?;
+        self.links.queue_verification_email(&txn, &user).await?;
         txn.commit().await?;
-        if let Some(mail) = mail {
-            self.deps.send_email_later(mail);
-        }
         Ok(tokens)
     }
 

@@ -116,20 +116,20 @@ impl LinkService {
         )
     }
 
-    /// Creates a verification token for `user` and returns the email to send
-    /// once the caller's transaction commits (`None` if there is no address).
-    pub async fn verification_email(
+    /// Creates a verification token for `user` and queues its email on `db`
+    /// (the caller's transaction); nothing when the user has no address.
+    pub(crate) async fn queue_verification_email(
         &self,
         db: &impl ConnectionTrait,
         user: &user::Model,
-    ) -> Result<Option<OutgoingEmail>> {
+    ) -> Result<()> {
         let Some(email) = user.email.as_deref().and_then(|e| Email::parse(e).ok()) else {
-            return Ok(None);
+            return Ok(());
         };
         let token = self.issue(db, user, Purpose::VerifyEmail).await?;
         let product = &self.deps.config.product_name;
         let hours = self.deps.config.verify_ttl.as_secs() / 3600;
-        Ok(Some(OutgoingEmail {
+        let mail = OutgoingEmail {
             to: email,
             subject: format!("Confirm your email for {product}"),
             text: format!(
@@ -137,7 +137,8 @@ impl LinkService {
                  The link works once and expires in {hours} hours. If you did not sign up, ignore this message.\n",
                 self.link("verify-email", &token)
             ),
-        }))
+        };
+        self.deps.queue_email(db, user.id, &mail).await
     }
 
     /// Marks the address of the token's user as proven.
@@ -163,9 +164,9 @@ impl LinkService {
     /// Emails a reset link if the account exists and is active. Always `Ok`:
     /// the answer must not tell whether an email is registered.
     #[tracing::instrument(skip_all)]
-    pub async fn request_reset(
+    pub async fn request_reset<C: ConnectionTrait + TransactionTrait>(
         &self,
-        db: &impl ConnectionTrait,
+        db: &C,
         cmd: PasswordResetRequest,
     ) -> Result<()> {
         let Ok(email) = Email::parse(&cmd.email) else {
@@ -179,10 +180,11 @@ impl LinkService {
         let Some(user) = user else {
             return Ok(());
         };
-        let token = self.issue(db, &user, Purpose::PasswordReset).await?;
+        let txn = db.begin().await?;
+        let token = self.issue(&txn, &user, Purpose::PasswordReset).await?;
         let product = &self.deps.config.product_name;
         let minutes = self.deps.config.reset_ttl.as_secs() / 60;
-        self.deps.send_email_later(OutgoingEmail {
+        let mail = OutgoingEmail {
             to: email,
             subject: format!("Reset your {product} password"),
             text: format!(
@@ -192,7 +194,9 @@ impl LinkService {
                  your password has not changed.\n",
                 self.link("reset-password", &token)
             ),
-        });
+        };
+        self.deps.queue_email(&txn, user.id, &mail).await?;
+        txn.commit().await?;
         Ok(())
     }
 

@@ -14,15 +14,18 @@ pub use accounts::AccountService;
 pub use links::LinkService;
 pub use orgs::{MembershipDirectory, OrgService};
 pub use otp::OtpService;
+use sea_orm::ConnectionTrait;
 pub use sessions::SessionService;
 pub use staff::StaffService;
 use trellis_kernel::{
     SharedClock,
     auth::TokenCodec,
-    ports::{Mailer, OutgoingEmail, SmsSender},
+    id::UserId,
+    outbox::{self, NewEvent},
+    ports::{OutgoingEmail, SmsSender},
 };
 
-use crate::password::Passwords;
+use crate::{error::Result, events, password::Passwords};
 
 /// Identity's settings, read from the environment by the gateway.
 #[derive(Debug, Clone)]
@@ -76,8 +79,6 @@ pub struct IdentityDeps {
     pub tokens: TokenCodec,
     /// Password hashing.
     pub passwords: Passwords,
-    /// Email delivery.
-    pub mailer: Arc<dyn Mailer>,
     /// SMS delivery.
     pub sms: Arc<dyn SmsSender>,
     /// Settings.
@@ -93,16 +94,20 @@ impl std::fmt::Debug for IdentityDeps {
 }
 
 impl IdentityDeps {
-    /// Hands an email to the mailer in the background: the request does not
-    /// wait for SMTP, and its timing reveals nothing about the recipient.
-    pub(crate) fn send_email_later(&self, email: OutgoingEmail) {
-        let mailer = self.mailer.clone();
-        tokio::spawn(async move {
-            let subject = email.subject.clone();
-            if let Err(err) = mailer.send(email).await {
-                tracing::error!(error = %err, subject, "email not sent");
-            }
-        });
+    /// Queues an email about `user` in the outbox on `db`, which must be the
+    /// transaction that made the link it carries: the email exists exactly
+    /// when the link does, is sent after commit (retried while the mail
+    /// server is down), and the request never waits for SMTP, so its timing
+    /// reveals nothing about the recipient.
+    pub(crate) async fn queue_email(
+        &self,
+        db: &impl ConnectionTrait,
+        user: UserId,
+        email: &OutgoingEmail,
+    ) -> Result<()> {
+        let event = NewEvent::new(events::EMAIL, user, email)?.sensitive();
+        outbox::record(db, &self.clock, event).await?;
+        Ok(())
     }
 
     pub(crate) fn chrono(d: Duration) -> chrono::Duration {

@@ -67,7 +67,7 @@ impl SessionService {
     }
 
     /// Opens a session for `user` and returns its first tokens.
-    pub async fn start(
+    pub(crate) async fn start(
         &self,
         db: &impl ConnectionTrait,
         user: &user::Model,
@@ -95,7 +95,7 @@ impl SessionService {
     }
 
     /// Issues new tokens for an existing session (after an anonymous upgrade).
-    pub async fn reissue(
+    pub(crate) async fn reissue(
         &self,
         db: &impl ConnectionTrait,
         user: &user::Model,

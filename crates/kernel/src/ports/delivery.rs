@@ -15,8 +15,8 @@ pub enum DeliveryError {
     Rejected(String),
 }
 
-/// An email to send.
-#[derive(Debug, Clone)]
+/// An email to send (serializable: it waits in the outbox until sent).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct OutgoingEmail {
     /// The recipient.
     pub to: Email,

@@ -1,15 +1,18 @@
 //! Telling people about things that happened.
 
+use serde::{Deserialize, Serialize};
+
 use crate::{
     contact::{Email, Phone},
     ports::DeliveryError,
 };
 
-/// Something a person should hear about.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Something a person should hear about. Serializable, because it travels
+/// in an outbox event from the domain that words it to the one that sends it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notification {
     /// What happened (`appointment.booked`, `appointment.reminder`...).
-    pub kind: &'static str,
+    pub kind: String,
     /// Who to tell.
     pub recipient: Recipient,
     /// A one-line summary (an email subject).
@@ -19,7 +22,7 @@ pub struct Notification {
 }
 
 /// How to reach someone.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Recipient {
     /// Display name.
     pub name: String,

@@ -3,12 +3,16 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionSession, TransactionTrait,
+};
 use trellis_kernel::{Page, PageRequest, Principal};
 use validator::Validate;
 
 use super::SchedulingDeps;
 use crate::model::Professional;
+use crate::notices::{self, Notice};
 use crate::{
     entities::{appointment, client, offering, professional},
     error::{Error, Result},
@@ -126,29 +130,34 @@ impl AppointmentService {
     }
 
     /// Moves an appointment through the state machine (see `status`).
-    pub async fn change_status(
+    /// A cancellation tells the client (an outbox event in the same transaction).
+    pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
         &self,
-        db: &impl ConnectionTrait,
+        db: &C,
         pro: &Professional,
         id: AppointmentId,
         cmd: StatusCommand,
-    ) -> Result<(AppointmentView, AppointmentStatus)> {
+    ) -> Result<AppointmentView> {
         cmd.validate()?;
+        let txn = db.begin().await?;
         let row = appointment::Entity::find_by_id(id)
             .filter(appointment::Column::ProfessionalId.eq(pro.id))
-            .one(db)
+            .one(&txn)
             .await?
             .ok_or(Error::AppointmentNotFound)?;
-        self.transition(db, row, cmd.status, cmd.reason).await
+        let changed = self.transition(&txn, row, cmd.status, cmd.reason).await?;
+        txn.commit().await?;
+        Ok(changed)
     }
 
+    /// Applies a transition; a cancellation records the client's notice.
     async fn transition(
         &self,
         db: &impl ConnectionTrait,
         row: appointment::Model,
         to: AppointmentStatus,
         reason: Option<String>,
-    ) -> Result<(AppointmentView, AppointmentStatus)> {
+    ) -> Result<AppointmentView> {
         let from = row.status;
         if !from.can_become(to) {
             return Err(Error::transition(from, to));
@@ -183,7 +192,10 @@ impl AppointmentService {
         if changed != 1 {
             return Err(Error::transition(fresh.status, to));
         }
-        Ok((view::appointment(fresh), from))
+        if to == AppointmentStatus::Cancelled {
+            notices::record_loading(db, &self.deps.clock, Notice::Cancelled, &fresh).await?;
+        }
+        Ok(view::appointment(fresh))
     }
 
     /// Appointments of clients linked to the caller's account, by start.
@@ -229,14 +241,16 @@ impl AppointmentService {
     }
 
     /// The client cancels their own appointment, up to the service's notice.
-    pub async fn cancel_own(
+    pub async fn cancel_own<C: ConnectionTrait + TransactionTrait>(
         &self,
-        db: &impl ConnectionTrait,
+        db: &C,
         caller: &Principal,
         id: AppointmentId,
         cmd: CancelCommand,
     ) -> Result<AppointmentView> {
         cmd.validate()?;
+        let txn = db.begin().await?;
+        let db = &txn;
         let row = appointment::Entity::find_by_id(id)
             .one(db)
             .await?
@@ -256,39 +270,10 @@ impl AppointmentService {
         if row.status.is_active() && row.start_at - notice < self.deps.clock.now() {
             return Err(Error::CancellationWindowPassed);
         }
-        Ok(self
+        let cancelled = self
             .transition(db, row, AppointmentStatus::Cancelled, cmd.reason)
-            .await?
-            .0)
-    }
-
-    /// An appointment with everything a notification about it needs.
-    pub async fn details(
-        &self,
-        db: &impl ConnectionTrait,
-        id: AppointmentId,
-    ) -> Result<(
-        appointment::Model,
-        professional::Model,
-        offering::Model,
-        client::Model,
-    )> {
-        let a = appointment::Entity::find_by_id(id)
-            .one(db)
-            .await?
-            .ok_or(Error::AppointmentNotFound)?;
-        let p = professional::Entity::find_by_id(a.professional_id)
-            .one(db)
-            .await?
-            .ok_or(Error::ProfessionalNotFound)?;
-        let s = offering::Entity::find_by_id(a.service_id)
-            .one(db)
-            .await?
-            .ok_or(Error::ServiceNotFound)?;
-        let c = client::Entity::find_by_id(a.client_id)
-            .one(db)
-            .await?
-            .ok_or(Error::ClientNotFound)?;
-        Ok((a, p, s, c))
+            .await?;
+        txn.commit().await?;
+        Ok(cancelled)
     }
 }

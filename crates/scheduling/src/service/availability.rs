@@ -81,7 +81,7 @@ impl AvailabilityService {
     }
 
     /// The weekly rules, by weekday and start.
-    pub async fn rules(
+    pub(crate) async fn rules(
         &self,
         db: &impl ConnectionTrait,
         pro: &Professional,

@@ -20,6 +20,7 @@ use validator::Validate;
 
 use super::{ClientService, SchedulingDeps};
 use crate::model::Professional;
+use crate::notices::{self, Notice};
 use crate::{
     entities::{appointment, availability_rule, client, offering, professional, time_off},
     error::{Error, Result},
@@ -34,7 +35,7 @@ use crate::{
 pub const MAX_SLOT_RANGE_DAYS: i64 = 62;
 
 /// The engine's view of a service.
-pub fn rules_of(s: &offering::Model) -> ServiceRules {
+pub(crate) fn rules_of(s: &offering::Model) -> ServiceRules {
     ServiceRules {
         duration: Duration::minutes(i64::from(s.duration_minutes)),
         buffer_before: Duration::minutes(i64::from(s.buffer_before_minutes)),
@@ -330,7 +331,7 @@ impl BookingService {
         pro: &Professional,
         cmd: BookingCommand,
         booker: Option<UserId>,
-    ) -> Result<(AppointmentView, client::Model)> {
+    ) -> Result<AppointmentView> {
         cmd.validate()?;
         let txn = db.begin().await?;
         Self::lock(&txn, pro).await?;
@@ -339,7 +340,7 @@ impl BookingService {
             .await?;
         let client = self
             .clients
-            .find_or_create(
+            .find_or_create_row(
                 &txn,
                 pro,
                 &cmd.client.name,
@@ -368,8 +369,19 @@ impl BookingService {
                 },
             )
             .await?;
+        let clock = &self.deps.clock;
+        notices::record(
+            &txn,
+            clock,
+            Notice::Booked,
+            &created,
+            pro,
+            &service,
+            &client,
+        )
+        .await?;
         txn.commit().await?;
-        Ok((view::appointment(created), client))
+        Ok(view::appointment(created))
     }
 
     /// An appointment the professional creates for one of their clients.
@@ -387,7 +399,7 @@ impl BookingService {
             .one(&txn)
             .await?
             .ok_or(Error::ServiceNotFound)?;
-        let client = self.clients.get(&txn, pro, cmd.client_id).await?;
+        let client = self.clients.row(&txn, pro, cmd.client_id).await?;
         self.check_place(
             &txn,
             pro,
@@ -412,12 +424,23 @@ impl BookingService {
                 },
             )
             .await?;
+        let clock = &self.deps.clock;
+        notices::record(
+            &txn,
+            clock,
+            Notice::Booked,
+            &created,
+            pro,
+            &service,
+            &client,
+        )
+        .await?;
         txn.commit().await?;
         Ok(view::appointment(created))
     }
 
     /// One occurrence of a recurring schedule (overlaps refused, hours not enforced).
-    pub async fn create_recurring<C: ConnectionTrait + TransactionTrait>(
+    pub(crate) async fn create_recurring<C: ConnectionTrait + TransactionTrait>(
         &self,
         db: &C,
         pro: &Professional,
@@ -452,7 +475,7 @@ impl BookingService {
         pro: &Professional,
         id: AppointmentId,
         start: DateTime<Utc>,
-    ) -> Result<(AppointmentView, appointment::Model)> {
+    ) -> Result<AppointmentView> {
         let txn = db.begin().await?;
         Self::lock(&txn, pro).await?;
         let old = appointment::Entity::find_by_id(id)
@@ -512,7 +535,9 @@ impl BookingService {
             active.currency = Set(old.currency.clone());
             created = active.update(&txn).await?;
         }
+        let (clock, notice) = (&self.deps.clock, Notice::Rescheduled);
+        notices::record(&txn, clock, notice, &created, pro, &service, &client).await?;
         txn.commit().await?;
-        Ok((view::appointment(created), old))
+        Ok(view::appointment(created))
     }
 }

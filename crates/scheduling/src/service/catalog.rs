@@ -77,7 +77,7 @@ impl CatalogService {
     }
 
     /// One of the professional's services.
-    pub async fn get(
+    pub(crate) async fn get(
         &self,
         db: &impl ConnectionTrait,
         pro: &Professional,

@@ -129,9 +129,26 @@ impl ClientService {
         ))
     }
 
+    /// Finds the client by phone, then email, or adds one: what a public
+    /// booking does. Existing clients are found even over the plan's limit.
+    pub async fn find_or_create(
+        &self,
+        db: &impl ConnectionTrait,
+        pro: &Professional,
+        name: &str,
+        phone: Option<&str>,
+        email: Option<&str>,
+        user: Option<UserId>,
+    ) -> Result<ClientView> {
+        let row = self
+            .find_or_create_row(db, pro, name, phone, email, user)
+            .await?;
+        Ok(view::client(row))
+    }
+
     /// Finds the client by phone, then email, or adds one (public bookings).
     /// A signed-in booker is linked to the record so they see their appointments.
-    pub async fn find_or_create(
+    pub(crate) async fn find_or_create_row(
         &self,
         db: &impl ConnectionTrait,
         pro: &Professional,
@@ -219,6 +236,16 @@ impl ClientService {
         db: &impl ConnectionTrait,
         pro: &Professional,
         id: ClientId,
+    ) -> Result<ClientView> {
+        Ok(view::client(self.row(db, pro, id).await?))
+    }
+
+    /// The row of one of the professional's clients.
+    pub(crate) async fn row(
+        &self,
+        db: &impl ConnectionTrait,
+        pro: &Professional,
+        id: ClientId,
     ) -> Result<client::Model> {
         client::Entity::find_by_id(id)
             .filter(client::Column::ProfessionalId.eq(pro.id))
@@ -249,7 +276,7 @@ impl ClientService {
         if !errors.is_empty() {
             return Err(Error::Validation(errors));
         }
-        let mut row = self.get(db, pro, id).await?;
+        let mut row = self.row(db, pro, id).await?;
         if let Some(name) = cmd.name {
             row.name = name.trim().to_string();
         }
@@ -279,7 +306,7 @@ impl ClientService {
         pro: &Professional,
         id: ClientId,
     ) -> Result<()> {
-        self.get(db, pro, id).await?.delete(db).await?;
+        self.row(db, pro, id).await?.delete(db).await?;
         Ok(())
     }
 
@@ -290,7 +317,7 @@ impl ClientService {
         pro: &Professional,
         id: ClientId,
     ) -> Result<Vec<NoteView>> {
-        let client = self.get(db, pro, id).await?;
+        let client = self.row(db, pro, id).await?;
         let rows = client_note::Entity::find()
             .filter(client_note::Column::ClientId.eq(client.id))
             .order_by_desc(client_note::Column::Id)
@@ -308,7 +335,7 @@ impl ClientService {
         cmd: CreateNote,
     ) -> Result<NoteView> {
         cmd.validate()?;
-        let client = self.get(db, pro, id).await?;
+        let client = self.row(db, pro, id).await?;
         let row = client_note::ActiveModel {
             id: Set(NoteId::new()),
             client_id: Set(client.id),

@@ -20,7 +20,7 @@ pub use catalog::CatalogService;
 pub use clients::ClientService;
 pub use professionals::ProfessionalService;
 pub use recurring::RecurringService;
-pub use reminders::{DueReminder, ReminderService};
+pub use reminders::ReminderService;
 pub use social::{SocialService, Standing, standing};
 use trellis_kernel::{SharedClock, ports::Entitlements};
 

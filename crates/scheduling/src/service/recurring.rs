@@ -95,7 +95,7 @@ impl RecurringService {
         if cmd.until.is_some_and(|u| u < cmd.starts_on) {
             return Err(Error::field("until", "must not be before starts_on"));
         }
-        self.clients.get(db, pro, cmd.client_id).await?;
+        self.clients.row(db, pro, cmd.client_id).await?;
         offering::Entity::find_by_id(cmd.service_id)
             .filter(offering::Column::ProfessionalId.eq(pro.id))
             .one(db)
@@ -138,7 +138,7 @@ impl RecurringService {
 
     /// Books the schedule's occurrences up to `horizon`, skipping past ones
     /// and reporting taken ones.
-    pub async fn materialize<C: ConnectionTrait + TransactionTrait>(
+    pub(crate) async fn materialize<C: ConnectionTrait + TransactionTrait>(
         &self,
         db: &C,
         pro: &Professional,
@@ -149,7 +149,7 @@ impl RecurringService {
             .one(db)
             .await?
             .ok_or(Error::ServiceNotFound)?;
-        let client = self.clients.get(db, pro, schedule.client_id).await?;
+        let client = self.clients.row(db, pro, schedule.client_id).await?;
         let rule = rule(schedule, pro);
         let now = self.deps.clock.now();
         let mut report = Materialized::default();

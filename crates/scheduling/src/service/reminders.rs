@@ -1,38 +1,27 @@
 //! Reminders: each appointment is reminded exactly once.
 //!
 //! A run claims each due appointment with one atomic statement that sets
-//! `reminder_sent_at` only where it is still empty; whoever's statement
-//! changes the row sends the reminder. Two runs at once, on one instance or
-//! many, therefore never remind the same appointment twice. A reminder that
-//! fails to send is released, so the next run retries it.
+//! `reminder_sent_at` only where it is still empty, and records the reminder
+//! as an outbox event in the same transaction; whoever's statement changes
+//! the row records it. Two runs at once, on one instance or many, therefore
+//! never remind the same appointment twice, and a reminder whose delivery
+//! fails is retried by the outbox, not by the next run.
 
 use std::sync::Arc;
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, sea_query::Expr,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionSession,
+    TransactionTrait, sea_query::Expr,
 };
 
 use super::SchedulingDeps;
 use crate::{
-    entities::{appointment, client, offering, professional},
+    entities::appointment,
     error::Result,
-    ids::AppointmentId,
+    notices::{self, Notice},
     slots::Interval,
     status::AppointmentStatus,
 };
-
-/// A claimed reminder, with what the message needs.
-#[derive(Debug, Clone)]
-pub struct DueReminder {
-    /// The appointment.
-    pub appointment: appointment::Model,
-    /// With whom.
-    pub professional: professional::Model,
-    /// What.
-    pub service: offering::Model,
-    /// For whom.
-    pub client: client::Model,
-}
 
 /// Reminders.
 #[derive(Debug, Clone)]
@@ -46,12 +35,13 @@ impl ReminderService {
     }
 
     /// Claims every active appointment starting in `window` that has not
-    /// been reminded, and returns the ones this call claimed.
-    pub async fn claim_due(
+    /// been reminded and records its reminder (an outbox event) in the same
+    /// transaction as the claim. Returns how many this call claimed.
+    pub async fn remind_due<C: ConnectionTrait + TransactionTrait>(
         &self,
-        db: &impl ConnectionTrait,
+        db: &C,
         window: Interval,
-    ) -> Result<Vec<DueReminder>> {
+    ) -> Result<u32> {
         let candidates = appointment::Entity::find()
             .filter(appointment::Column::Status.is_in(AppointmentStatus::ACTIVE))
             .filter(appointment::Column::StartAt.gte(window.start))
@@ -61,48 +51,23 @@ impl ReminderService {
             .all(db)
             .await?;
         let now = self.deps.clock.now();
-        let mut claimed = Vec::new();
+        let mut claimed = 0;
         for a in candidates {
+            let txn = db.begin().await?;
             let won = appointment::Entity::update_many()
                 .col_expr(appointment::Column::ReminderSentAt, Expr::value(now))
                 .filter(appointment::Column::Id.eq(a.id))
                 .filter(appointment::Column::ReminderSentAt.is_null())
-                .exec(db)
+                .exec(&txn)
                 .await?
                 .rows_affected
                 == 1;
-            if !won {
-                continue;
+            if won {
+                notices::record_loading(&txn, &self.deps.clock, Notice::Reminder, &a).await?;
+                claimed += 1;
             }
-            let professional = professional::Entity::find_by_id(a.professional_id)
-                .one(db)
-                .await?;
-            let service = offering::Entity::find_by_id(a.service_id).one(db).await?;
-            let client = client::Entity::find_by_id(a.client_id).one(db).await?;
-            if let (Some(professional), Some(service), Some(client)) =
-                (professional, service, client)
-            {
-                claimed.push(DueReminder {
-                    appointment: a,
-                    professional,
-                    service,
-                    client,
-                });
-            }
+            txn.commit().await?;
         }
         Ok(claimed)
-    }
-
-    /// Gives a claim back after a failed send, so the next run retries it.
-    pub async fn release(&self, db: &impl ConnectionTrait, id: AppointmentId) -> Result<()> {
-        appointment::Entity::update_many()
-            .col_expr(
-                appointment::Column::ReminderSentAt,
-                Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
-            )
-            .filter(appointment::Column::Id.eq(id))
-            .exec(db)
-            .await?;
-        Ok(())
     }
 }

@@ -572,9 +572,9 @@ async fn reminders_go_out_exactly_once_even_when_the_job_runs_twice_at_once() {
     };
     let (a, b) = tokio::join!(run(), run());
     assert_eq!((a.status, b.status), (200, 200), "{} / {}", a.text, b.text);
-    let sent = a.body["sent"].as_u64().unwrap() + b.body["sent"].as_u64().unwrap();
+    let queued = a.body["queued"].as_u64().unwrap() + b.body["queued"].as_u64().unwrap();
     assert_eq!(
-        sent, 1,
+        queued, 1,
         "only tomorrow's appointment, once: {} / {}",
         a.text, b.text
     );
@@ -585,7 +585,7 @@ async fn reminders_go_out_exactly_once_even_when_the_job_runs_twice_at_once() {
         Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap()
     );
     let third = run().await;
-    assert_eq!(third.body["sent"], 0);
+    assert_eq!(third.body["queued"], 0);
 
     app.mail(&email, "Tomorrow:").await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
@@ -597,7 +597,7 @@ async fn reminders_go_out_exactly_once_even_when_the_job_runs_twice_at_once() {
 
     // A day later, the next appointment is due, once.
     clock.advance(Duration::days(1));
-    assert_eq!(run().await.body["sent"], 1);
+    assert_eq!(run().await.body["queued"], 1);
 
     let wrong = send(
         app.internal(Method::POST, "/internal/cron/reminders")

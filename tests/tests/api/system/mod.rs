@@ -1,6 +1,7 @@
 //! Probes, the spec, errors, rate limits and runtime settings.
 
 mod errors;
+mod events;
 mod probes;
 mod rate_limit;
 mod settings;

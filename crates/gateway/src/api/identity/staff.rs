@@ -70,21 +70,10 @@ impl StaffApi {
         req: &poem::Request,
         body: Json<LoginCommand>,
     ) -> Result<StaffSignedIn, StaffProblem> {
-        let user = state
-            .identity
-            .accounts
-            .authenticate(&state.db, &body.0)
-            .await?;
-        if !trellis_identity::view::roles_of(&user)
-            .iter()
-            .any(|r| matches!(r, Role::Staff | Role::Admin))
-        {
-            return Err(IdentityError::InvalidCredentials.into());
-        }
         let tokens = state
             .identity
-            .sessions
-            .start(&state.db, &user, &client_info(req, &state))
+            .accounts
+            .staff_login(&state.db, &body.0, &client_info(req, &state))
             .await?;
         let (access, refresh) = SessionService::split_for_cookie(tokens);
         Ok(StaffSignedIn::Ok(

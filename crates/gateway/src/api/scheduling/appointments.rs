@@ -22,7 +22,6 @@ use crate::api::{
 };
 use crate::{
     auth::{Caller, ProfessionalCaller},
-    notices,
     state::AppState,
 };
 
@@ -90,7 +89,6 @@ impl AppointmentsApi {
             .booking
             .create_for_client(&state.db, &pro, body.0)
             .await?;
-        notices::appointment_event(&state, created.id, notices::Event::Booked);
         Ok(Created::Created(Json(created)))
     }
 
@@ -129,14 +127,11 @@ impl AppointmentsApi {
         id: Path<AppointmentId>,
         body: Json<StatusCommand>,
     ) -> Result<Json<AppointmentView>, SchedulingProblem> {
-        let (view, _) = state
+        let view = state
             .scheduling
             .appointments
             .change_status(&state.db, &pro, id.0, body.0)
             .await?;
-        if view.status == AppointmentStatus::Cancelled {
-            notices::appointment_event(&state, view.id, notices::Event::Cancelled);
-        }
         Ok(Json(view))
     }
 
@@ -154,12 +149,11 @@ impl AppointmentsApi {
         id: Path<AppointmentId>,
         body: Json<RescheduleCommand>,
     ) -> Result<Created<AppointmentView>, SchedulingProblem> {
-        let (view, _old) = state
+        let view = state
             .scheduling
             .booking
             .reschedule(&state.db, &pro, id.0, body.0.start_at)
             .await?;
-        notices::appointment_event(&state, view.id, notices::Event::Rescheduled);
         Ok(Created::Created(Json(view)))
     }
 
@@ -206,7 +200,6 @@ impl AppointmentsApi {
             .appointments
             .cancel_own(&state.db, &caller, id.0, body.0)
             .await?;
-        notices::appointment_event(&state, view.id, notices::Event::Cancelled);
         Ok(Json(view))
     }
 }

@@ -13,13 +13,11 @@ use trellis_scheduling::{
 };
 
 use crate::api::{ApiTags, common::Created};
-use crate::{
-    auth::OptionalCaller, error::ApiError, idempotency, notices, problems, state::AppState,
-};
+use crate::{auth::OptionalCaller, error::ApiError, idempotency, problems, state::AppState};
 
 problems!(
     /// Errors of the public booking operations.
-    pub BookingProblem => 400, 404, 409, 422, 429
+    pub BookingProblem => 400, 401, 404, 409, 422, 429
 );
 
 /// Public booking.
@@ -84,7 +82,7 @@ impl BookingApi {
             idempotency_key.0.as_deref(),
             &cmd.clone(),
             async |txn| {
-                let (view, _client) = state
+                let view = state
                     .scheduling
                     .booking
                     .book(txn, &pro, cmd, who)
@@ -94,7 +92,6 @@ impl BookingApi {
             },
         )
         .await?;
-        notices::appointment_event(&state, booked.id, notices::Event::Booked);
         Ok(Created::Created(Json(booked)))
     }
 }

@@ -76,8 +76,9 @@ impl ClientsApi {
         state: Data<&AppState>,
         id: Path<ClientId>,
     ) -> Result<Json<ClientView>, SchedulingProblem> {
-        let client = state.scheduling.clients.get(&state.db, &pro, id.0).await?;
-        Ok(Json(trellis_scheduling::view::client(client)))
+        Ok(Json(
+            state.scheduling.clients.get(&state.db, &pro, id.0).await?,
+        ))
     }
 
     /// Change a client.

@@ -1,6 +1,7 @@
 //! Probes, runtime settings and job triggers: the service itself.
 
 pub mod cron;
+pub mod events;
 pub mod probes;
 pub mod settings;
 
@@ -8,4 +9,9 @@ pub mod settings;
 pub type Public = probes::SystemApi;
 
 /// System operations on the internal listener.
-pub type Internal = (probes::SystemApi, settings::SettingsApi, cron::CronApi);
+pub type Internal = (
+    probes::SystemApi,
+    settings::SettingsApi,
+    events::EventsApi,
+    cron::CronApi,
+);

@@ -1,0 +1,48 @@
+//! `/internal/events`: the event outbox, for staff who need to see what was
+//! delivered, what is being retried and what gave up.
+
+use poem::web::Data;
+use poem_openapi::{OpenApi, param::Query, payload::Json};
+use trellis_kernel::{
+    Page, Role,
+    outbox::{self, EventStatus, EventView},
+};
+
+use crate::{
+    api::{ApiTags, common::page},
+    auth::{Caller, require_role},
+    problems,
+    state::AppState,
+};
+
+problems!(
+    /// Errors of the events list.
+    pub EventsProblem => 400, 401, 403, 422
+);
+
+/// The event outbox.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EventsApi;
+
+#[OpenApi(prefix_path = "/internal/events", tag = "ApiTags::System")]
+impl EventsApi {
+    /// Recorded domain events, newest first: `status=dead` lists what gave
+    /// up after its last attempt, with the last error. Payloads of sensitive
+    /// events (one-time links) are never shown.
+    #[oai(path = "/", method = "get", operation_id = "list_events")]
+    async fn list(
+        &self,
+        caller: Caller,
+        state: Data<&AppState>,
+        /// Only events in this state.
+        status: Query<Option<EventStatus>>,
+        /// Page size, 1 to 200 (default 50).
+        limit: Query<Option<u64>>,
+        /// From the previous page's `next_cursor`.
+        cursor: Query<Option<String>>,
+    ) -> Result<Json<Page<EventView>>, EventsProblem> {
+        require_role(&caller, Role::Staff)?;
+        let page = page(limit.0, cursor.0)?;
+        Ok(Json(outbox::list(&state.db, status.0, &page).await?))
+    }
+}
