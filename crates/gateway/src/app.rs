@@ -191,7 +191,10 @@ impl App {
             config.access_token_ttl,
         );
         revocations.refresh().await;
-        let scheduling_clock = clock.clone();
+        let scheduling = Scheduling::new(SchedulingDeps {
+            clock: clock.clone(),
+            entitlements: Arc::new(Unlimited),
+        });
         let dispatcher_clock = clock.clone();
         let outbox = config.outbox;
         let instance_id = uuid::Uuid::now_v7();
@@ -205,10 +208,8 @@ impl App {
             metrics: Arc::new(Metrics::new()),
             identity,
             revocations,
-            scheduling: Scheduling::new(SchedulingDeps {
-                clock: scheduling_clock,
-                entitlements: Arc::new(Unlimited),
-            }),
+            jobs: Arc::new(crate::jobs::registry(&scheduling)),
+            scheduling,
             dispatcher: Arc::new(Dispatcher::new(
                 events::subscribers(mailer.clone(), Arc::new(EmailNotifier::new(mailer))),
                 RetryPolicy {

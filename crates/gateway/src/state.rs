@@ -36,6 +36,8 @@ pub struct AppState {
     pub scheduling: Scheduling,
     /// Delivers recorded events to their subscribers.
     pub dispatcher: Arc<Dispatcher>,
+    /// Every domain's scheduled jobs.
+    pub jobs: Arc<Vec<trellis_kernel::jobs::Job>>,
     /// This process, as a lease holder.
     pub instance_id: uuid::Uuid,
 }

@@ -14,6 +14,7 @@ pub mod db;
 pub mod error;
 pub mod id;
 pub mod idempotency;
+pub mod jobs;
 pub mod lease;
 pub mod outbox;
 pub mod pagination;

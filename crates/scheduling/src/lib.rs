@@ -10,6 +10,7 @@
 pub(crate) mod entities;
 pub mod error;
 pub mod ids;
+pub mod jobs;
 pub mod model;
 pub mod notices;
 pub mod recurrence;

@@ -572,20 +572,24 @@ async fn reminders_go_out_exactly_once_even_when_the_job_runs_twice_at_once() {
     };
     let (a, b) = tokio::join!(run(), run());
     assert_eq!((a.status, b.status), (200, 200), "{} / {}", a.text, b.text);
-    let queued = a.body["queued"].as_u64().unwrap() + b.body["queued"].as_u64().unwrap();
+    // A run that found the lease taken did nothing and reports nothing.
+    let queued_by = |r: &Reply| r.body["report"]["queued"].as_u64().unwrap_or(0);
+    let queued = queued_by(&a) + queued_by(&b);
     assert_eq!(
         queued, 1,
         "only tomorrow's appointment, once: {} / {}",
         a.text, b.text
     );
+    let ran = if a.body["ran"] == true { &a } else { &b };
     let window_start =
-        chrono::DateTime::parse_from_rfc3339(a.body["window_start"].as_str().unwrap()).unwrap();
+        chrono::DateTime::parse_from_rfc3339(ran.body["report"]["window_start"].as_str().unwrap())
+            .unwrap();
     assert_eq!(
         window_start,
         Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap()
     );
     let third = run().await;
-    assert_eq!(third.body["queued"], 0);
+    assert_eq!(third.body["report"]["queued"], 0);
 
     app.mail(&email, "Tomorrow:").await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
@@ -597,7 +601,7 @@ async fn reminders_go_out_exactly_once_even_when_the_job_runs_twice_at_once() {
 
     // A day later, the next appointment is due, once.
     clock.advance(Duration::days(1));
-    assert_eq!(run().await.body["queued"], 1);
+    assert_eq!(run().await.body["report"]["queued"], 1);
 
     let wrong = send(
         app.internal(Method::POST, "/internal/cron/reminders")
@@ -919,8 +923,8 @@ async fn recurring_schedules_book_ahead_skip_conflicts_and_cancel_the_future() {
                 .header("x-cron-secret", CRON_SECRET),
         )
     };
-    assert_eq!(run().await.body["created"], 2);
-    assert_eq!(run().await.body["created"], 0);
+    assert_eq!(run().await.body["report"]["created"], 2);
+    assert_eq!(run().await.body["report"]["created"], 0);
 
     let id = created.body["schedule"]["id"].as_str().unwrap();
     assert_eq!(
@@ -1067,4 +1071,21 @@ async fn a_revoked_sessions_token_never_books_as_its_user() {
         assert_eq!(mine.status, 200, "{}", mine.text);
         assert_eq!(mine.body["items"], json!([]), "limits {limits}");
     }
+}
+
+#[tokio::test]
+async fn any_registered_job_runs_by_name_and_unknown_ones_are_404() {
+    let app = TestApp::spawn_with(&[("CRON_SECRET", CRON_SECRET)]).await;
+    let run = |job: &str| {
+        send(
+            app.internal(Method::POST, &format!("/internal/cron/{job}"))
+                .header("x-cron-secret", CRON_SECRET),
+        )
+    };
+    let recurring = run("recurring").await;
+    assert_eq!(recurring.status, 200, "{}", recurring.text);
+    assert_eq!(recurring.body["job"], "recurring");
+    assert_eq!(recurring.body["ran"], true);
+    assert_eq!(recurring.body["report"]["created"], 0);
+    run("backups").await.assert_problem(404, "cron.unknown_job");
 }

@@ -12,7 +12,9 @@ use crate::api::{
     common::{Created, NoContent},
     scheduling::professionals::SchedulingProblem,
 };
-use crate::{auth::ProfessionalCaller, jobs::RECURRING_HORIZON_WEEKS, state::AppState};
+use trellis_scheduling::jobs::RECURRING_HORIZON_WEEKS;
+
+use crate::{auth::ProfessionalCaller, state::AppState};
 
 /// Recurring schedules.
 #[derive(Debug, Clone, Copy, Default)]

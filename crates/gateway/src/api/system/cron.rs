@@ -1,45 +1,57 @@
-//! `/internal/cron/*`: jobs a scheduler can trigger (guarded by `CRON_SECRET`).
+//! `/internal/cron/{job}`: run any registered job now (guarded by `CRON_SECRET`).
 
 use poem::web::Data;
-use poem_openapi::{OpenApi, payload::Json};
+use poem_openapi::{Object, OpenApi, param::Path, payload::Json};
 
-use crate::api::ApiTags;
-use crate::{
-    auth::CronAuth,
-    jobs::{RecurringReport, ReminderReport, run_recurring, run_reminders},
-    problems,
-    state::AppState,
-};
+use crate::{api::ApiTags, auth::CronAuth, error::ApiError, jobs, problems, state::AppState};
 
 problems!(
-    /// Errors of the cron triggers (404 while `CRON_SECRET` is unset).
+    /// Errors of the cron triggers (404 while `CRON_SECRET` is unset, or for
+    /// a job that does not exist).
     pub CronProblem => 401, 404
 );
+
+/// What a triggered run did.
+#[derive(Debug, Clone, Object)]
+pub struct JobRun {
+    /// The job.
+    pub job: String,
+    /// False when another instance held the job's lease (nothing was done here).
+    pub ran: bool,
+    /// The job's summary (counts, the window it covered); `null` when it did not run.
+    pub report: serde_json::Value,
+}
 
 /// Cron triggers.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CronApi;
 
-#[OpenApi(prefix_path = "/internal/cron", tag = "ApiTags::Scheduling")]
+#[OpenApi(prefix_path = "/internal/cron", tag = "ApiTags::System")]
 impl CronApi {
-    /// Send tomorrow's appointment reminders now: the same job the scheduler
-    /// runs daily. Safe to call repeatedly: each appointment is reminded once.
-    #[oai(path = "/reminders", method = "post", operation_id = "run_reminders")]
-    async fn reminders(
+    /// Run a registered job now: the same run the scheduler makes on the
+    /// job's schedule, under the same lease, so it is safe to call
+    /// repeatedly (`reminders` reminds each appointment once; `recurring`
+    /// books each occurrence once).
+    #[oai(path = "/:job", method = "post", operation_id = "run_job")]
+    async fn run(
         &self,
         _auth: CronAuth,
         state: Data<&AppState>,
-    ) -> Result<Json<ReminderReport>, CronProblem> {
-        Ok(Json(run_reminders(&state).await?))
-    }
-
-    /// Book recurring schedules up to the horizon now (the daily job's first step).
-    #[oai(path = "/recurring", method = "post", operation_id = "run_recurring")]
-    async fn recurring(
-        &self,
-        _auth: CronAuth,
-        state: Data<&AppState>,
-    ) -> Result<Json<RecurringReport>, CronProblem> {
-        Ok(Json(run_recurring(&state).await?))
+        /// The job's name: `reminders`, `recurring`.
+        job: Path<String>,
+    ) -> Result<Json<JobRun>, CronProblem> {
+        let Some(found) = jobs::find(&state, &job.0) else {
+            return Err(ApiError::not_found(
+                "cron.unknown_job",
+                format!("no job is called {:?}", job.0),
+            )
+            .into());
+        };
+        let outcome = jobs::run(&state, found).await.map_err(ApiError::internal)?;
+        Ok(Json(JobRun {
+            job: found.name.to_string(),
+            ran: outcome.ran,
+            report: outcome.report,
+        }))
     }
 }
