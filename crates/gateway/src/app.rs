@@ -1,5 +1,6 @@
 //! Builds the application from its configuration and serves both listeners.
 
+use secrecy::ExposeSecret;
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use poem::{
@@ -76,9 +77,9 @@ pub enum StartupError {
 
 /// The mailer the configuration asks for: SMTP, or `.eml` files in development.
 fn mailer(config: &Config) -> Result<Arc<dyn Mailer>, StartupError> {
-    let from = config.mail_from.clone();
-    match &config.smtp_url {
-        Some(url) => LettreMailer::smtp(url, from)
+    let from = config.mail.from.clone();
+    match &config.mail.smtp_url {
+        Some(url) => LettreMailer::smtp(url.expose_secret(), from)
             .map(|m| Arc::new(m) as Arc<dyn Mailer>)
             .map_err(|e| StartupError::Mail(e.to_string())),
         None => {
@@ -128,21 +129,21 @@ impl App {
         clock: SharedClock,
     ) -> Result<Self, StartupError> {
         let options = DbOptions {
-            max_connections: config.db_max_connections,
+            max_connections: config.database.max_connections,
             ..DbOptions::default()
         };
-        let db = trellis_kernel::db::connect(&config.database_url, &options)
+        let db = trellis_kernel::db::connect(&config.database.url, &options)
             .await
             .map_err(|source| StartupError::Database {
-                url: redact_url(&config.database_url),
+                url: redact_url(&config.database.url),
                 source,
             })?;
-        if config.auto_migrate {
+        if config.database.auto_migrate {
             Migrator::up(&db, None)
                 .await
                 .map_err(StartupError::Migration)?;
         }
-        if let JwtSecret::Generated(_) = config.jwt_secret {
+        if let JwtSecret::Generated(_) = config.auth.jwt_secret {
             tracing::warn!(
                 "TRELLIS_JWT_SECRET is not set: signing tokens with a random key generated at startup. \
                  Tokens stop working when the process restarts, and instances cannot share them. \
@@ -150,15 +151,15 @@ impl App {
                  (for example `openssl rand -base64 48`)."
             );
         }
-        if config.cron_secret.is_none() {
+        if config.jobs.cron_secret.is_none() {
             tracing::info!("CRON_SECRET is not set: /internal/cron/* triggers are disabled");
         }
         let tokens = TokenCodec::new(
             TokenSettings {
-                secret: config.jwt_secret.bytes().to_vec(),
-                issuer: config.jwt_issuer.clone(),
-                audience: config.jwt_audience.clone(),
-                access_ttl: chrono::Duration::from_std(config.access_token_ttl)
+                secret: config.auth.jwt_secret.bytes().to_vec(),
+                issuer: config.auth.jwt_issuer.clone(),
+                audience: config.auth.jwt_audience.clone(),
+                access_ttl: chrono::Duration::from_std(config.auth.access_token_ttl)
                     .unwrap_or(chrono::Duration::minutes(15)),
             },
             clock.clone(),
@@ -176,11 +177,11 @@ impl App {
             passwords: Passwords::new(),
             sms: sms_sender(&config),
             config: Arc::new(IdentityConfig {
-                refresh_ttl: config.refresh_token_ttl,
-                reuse_grace: config.refresh_reuse_grace,
-                otp_cooldown: config.otp_cooldown,
-                otp_hourly_cap: config.otp_hourly_cap,
-                app_url: config.app_url.clone(),
+                refresh_ttl: config.auth.refresh_token_ttl,
+                reuse_grace: config.auth.refresh_reuse_grace,
+                otp_cooldown: config.auth.otp_cooldown,
+                otp_hourly_cap: config.auth.otp_hourly_cap,
+                app_url: config.mail.app_url.clone(),
                 ..IdentityConfig::default()
             }),
         });
@@ -188,7 +189,7 @@ impl App {
             db.clone(),
             identity.sessions.clone(),
             clock.clone(),
-            config.access_token_ttl,
+            config.auth.access_token_ttl,
         );
         revocations.refresh().await;
         let scheduling = Scheduling::new(SchedulingDeps {
@@ -236,9 +237,9 @@ impl App {
     /// Wraps routes in the request pipeline (see `middleware`).
     fn pipeline(&self, routes: Route) -> impl Endpoint<Output = Response> + use<> {
         let config = &self.state.config;
-        let cors = (!config.cors_origins.is_empty()).then(|| {
+        let cors = (!config.http.cors_origins.is_empty()).then(|| {
             Cors::new()
-                .allow_origins(config.cors_origins.iter().map(String::as_str))
+                .allow_origins(config.http.cors_origins.iter().map(String::as_str))
                 .allow_methods([
                     Method::GET,
                     Method::POST,
@@ -269,11 +270,11 @@ impl App {
                     "handler panicked",
                 )))
             }))
-            .with(BodyLimit::new(config.body_limit))
+            .with(BodyLimit::new(config.http.body_limit))
             .with(RateLimit::new(self.rate_store.clone()))
             .catch_all_error(|err| async move { into_problem_response(err) })
             .with_if(cors.is_some(), cors.unwrap_or_default())
-            .with(security_headers(config.hsts_max_age))
+            .with(security_headers(config.http.hsts_max_age))
             .with(MetricsMiddleware(self.state.metrics.clone()))
             .with(RequestIdMiddleware)
             .data(self.state.clone())
@@ -303,11 +304,11 @@ impl App {
     /// Binds both listeners (port 0 picks a free port).
     pub async fn bind(self) -> Result<BoundApp, StartupError> {
         let config = self.state.config.clone();
-        let public = bind(config.http_addr).await?;
-        let internal = bind(config.internal_addr).await?;
+        let public = bind(config.listen.public).await?;
+        let internal = bind(config.listen.internal).await?;
         Ok(BoundApp {
-            public_addr: local_addr(&public, config.http_addr),
-            internal_addr: local_addr(&internal, config.internal_addr),
+            public_addr: local_addr(&public, config.listen.public),
+            internal_addr: local_addr(&internal, config.listen.internal),
             public,
             internal,
             app: self,
@@ -358,11 +359,11 @@ impl BoundApp {
     /// Serves until `shutdown` is cancelled, then lets in-flight requests
     /// finish (up to the configured shutdown timeout).
     pub async fn run(self, shutdown: CancellationToken) -> Result<(), StartupError> {
-        let timeout = self.app.state.config.shutdown_timeout;
+        let timeout = self.app.state.config.listen.shutdown_timeout;
         tracing::info!(
             public = %self.public_addr,
             internal = %self.internal_addr,
-            database = %redact_url(&self.app.state.config.database_url),
+            database = %redact_url(&self.app.state.config.database.url),
             "trellis is listening"
         );
         let janitor = tokio::spawn(purge_rate_limits(

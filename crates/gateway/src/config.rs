@@ -7,6 +7,7 @@
 use std::{fmt, net::SocketAddr, str::FromStr, time::Duration};
 
 use ipnet::IpNet;
+use secrecy::{ExposeSecret, SecretSlice, SecretString};
 
 /// The deployment flavour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,60 +27,67 @@ pub enum LogFormat {
     Json,
 }
 
-/// Where the HS256 signing key came from.
-#[derive(Clone, PartialEq, Eq)]
+/// Where the HS256 signing key came from. The key is a `secrecy` secret:
+/// it never prints (`Debug` shows `[REDACTED]`) and is wiped on drop.
+#[derive(Clone, Debug)]
 pub enum JwtSecret {
     /// Set by the operator.
-    Configured(Vec<u8>),
+    Configured(SecretSlice<u8>),
     /// Generated at startup (development only): tokens die with the process.
-    Generated(Vec<u8>),
+    Generated(SecretSlice<u8>),
 }
 
 impl JwtSecret {
     /// The key bytes.
     pub fn bytes(&self) -> &[u8] {
         match self {
-            Self::Configured(b) | Self::Generated(b) => b,
+            Self::Configured(b) | Self::Generated(b) => b.expose_secret(),
         }
     }
 }
 
-impl fmt::Debug for JwtSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Configured(_) => f.write_str("Configured(<redacted>)"),
-            Self::Generated(_) => f.write_str("Generated(<redacted>)"),
-        }
-    }
-}
-
-/// Everything the gateway reads from the environment.
-#[derive(Clone)]
+/// Everything the gateway reads from the environment, grouped by concern.
+/// Secrets are `secrecy` types: `Debug` never prints them.
+#[derive(Clone, Debug)]
 pub struct Config {
     /// `TRELLIS_ENV`.
     pub env: Environment,
+    /// Where to listen and how to stop.
+    pub listen: ListenConfig,
+    /// What every request goes through.
+    pub http: HttpConfig,
+    /// The database.
+    pub database: DatabaseConfig,
+    /// Tokens, sessions and phone codes.
+    pub auth: AuthConfig,
+    /// Email delivery.
+    pub mail: MailConfig,
+    /// Logging.
+    pub log: LogConfig,
+    /// Scheduled jobs.
+    pub jobs: JobsConfig,
+    /// The event outbox's dispatcher.
+    pub outbox: OutboxConfig,
+    /// `TRELLIS_SETTINGS_CACHE_TTL`: staleness bound of runtime settings.
+    pub settings_cache_ttl: Duration,
+    /// `TRELLIS_DATA_DIR`: development outboxes (mail, SMS) live here.
+    pub data_dir: std::path::PathBuf,
+}
+
+/// The listeners.
+#[derive(Clone, Debug)]
+pub struct ListenConfig {
     /// `TRELLIS_HTTP_ADDR`: the public listener.
-    pub http_addr: SocketAddr,
+    pub public: SocketAddr,
     /// `TRELLIS_INTERNAL_ADDR`: the internal listener.
-    pub internal_addr: SocketAddr,
-    /// `DATABASE_URL`.
-    pub database_url: String,
-    /// `TRELLIS_DB_MAX_CONNECTIONS`.
-    pub db_max_connections: u32,
-    /// `TRELLIS_AUTO_MIGRATE`.
-    pub auto_migrate: bool,
-    /// `TRELLIS_JWT_SECRET`.
-    pub jwt_secret: JwtSecret,
-    /// `TRELLIS_JWT_ISSUER`.
-    pub jwt_issuer: String,
-    /// `TRELLIS_JWT_AUDIENCE`.
-    pub jwt_audience: String,
-    /// `TRELLIS_ACCESS_TOKEN_TTL`.
-    pub access_token_ttl: Duration,
-    /// `TRELLIS_LOG_FORMAT`.
-    pub log_format: LogFormat,
-    /// `RUST_LOG`.
-    pub log_filter: String,
+    pub internal: SocketAddr,
+    /// `TRELLIS_SHUTDOWN_TIMEOUT`: how long in-flight requests may finish.
+    pub shutdown_timeout: Duration,
+}
+
+/// The request pipeline.
+#[derive(Clone, Debug)]
+pub struct HttpConfig {
     /// `TRELLIS_CORS_ORIGINS`.
     pub cors_origins: Vec<String>,
     /// `TRELLIS_TRUSTED_PROXIES`.
@@ -90,20 +98,40 @@ pub struct Config {
     pub body_limit: usize,
     /// `TRELLIS_HSTS_MAX_AGE`: sends `Strict-Transport-Security` when set.
     pub hsts_max_age: Option<Duration>,
-    /// `TRELLIS_SHUTDOWN_TIMEOUT`: how long in-flight requests may finish.
-    pub shutdown_timeout: Duration,
-    /// `TRELLIS_SETTINGS_CACHE_TTL`: staleness bound of runtime settings.
-    pub settings_cache_ttl: Duration,
-    /// `CRON_SECRET`: enables `/internal/cron/*`.
-    pub cron_secret: Option<String>,
-    /// `TRELLIS_DATA_DIR`: development outboxes (mail, SMS) live here.
-    pub data_dir: std::path::PathBuf,
-    /// `SMTP_URL`: lettre SMTP URL; unset writes `.eml` files instead.
-    pub smtp_url: Option<String>,
-    /// `TRELLIS_MAIL_FROM`: the sender of every email.
-    pub mail_from: lettre::message::Mailbox,
-    /// `TRELLIS_APP_URL`: base of links in emails.
-    pub app_url: String,
+}
+
+/// The database.
+#[derive(Clone)]
+pub struct DatabaseConfig {
+    /// `DATABASE_URL` (may hold a password: `Debug` redacts it).
+    pub url: String,
+    /// `TRELLIS_DB_MAX_CONNECTIONS`.
+    pub max_connections: u32,
+    /// `TRELLIS_AUTO_MIGRATE`.
+    pub auto_migrate: bool,
+}
+
+impl fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseConfig")
+            .field("url", &redact_url(&self.url))
+            .field("max_connections", &self.max_connections)
+            .field("auto_migrate", &self.auto_migrate)
+            .finish()
+    }
+}
+
+/// Access tokens, refresh tokens and phone codes.
+#[derive(Clone, Debug)]
+pub struct AuthConfig {
+    /// `TRELLIS_JWT_SECRET`.
+    pub jwt_secret: JwtSecret,
+    /// `TRELLIS_JWT_ISSUER`.
+    pub jwt_issuer: String,
+    /// `TRELLIS_JWT_AUDIENCE`.
+    pub jwt_audience: String,
+    /// `TRELLIS_ACCESS_TOKEN_TTL`.
+    pub access_token_ttl: Duration,
     /// `TRELLIS_REFRESH_TOKEN_TTL`.
     pub refresh_token_ttl: Duration,
     /// `TRELLIS_REFRESH_REUSE_GRACE`.
@@ -112,8 +140,33 @@ pub struct Config {
     pub otp_cooldown: Duration,
     /// `TRELLIS_OTP_HOURLY_CAP`: codes per phone per hour.
     pub otp_hourly_cap: u32,
-    /// The event outbox's dispatcher.
-    pub outbox: OutboxConfig,
+}
+
+/// Email.
+#[derive(Clone, Debug)]
+pub struct MailConfig {
+    /// `SMTP_URL`: lettre SMTP URL (may hold a password); unset writes `.eml` files.
+    pub smtp_url: Option<SecretString>,
+    /// `TRELLIS_MAIL_FROM`: the sender of every email.
+    pub from: lettre::message::Mailbox,
+    /// `TRELLIS_APP_URL`: base of links in emails.
+    pub app_url: String,
+}
+
+/// Logging.
+#[derive(Clone, Debug)]
+pub struct LogConfig {
+    /// `TRELLIS_LOG_FORMAT`.
+    pub format: LogFormat,
+    /// `RUST_LOG`.
+    pub filter: String,
+}
+
+/// Scheduled jobs.
+#[derive(Clone, Debug)]
+pub struct JobsConfig {
+    /// `CRON_SECRET`: enables `/internal/cron/*`.
+    pub cron_secret: Option<SecretString>,
 }
 
 /// How the event outbox is dispatched.
@@ -126,27 +179,6 @@ pub struct OutboxConfig {
     pub retry_base: Duration,
     /// `TRELLIS_OUTBOX_MAX_ATTEMPTS`: attempts before an event is dead.
     pub max_attempts: u32,
-}
-
-impl fmt::Debug for Config {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Config")
-            .field("env", &self.env)
-            .field("http_addr", &self.http_addr)
-            .field("internal_addr", &self.internal_addr)
-            .field("database", &redact_url(&self.database_url))
-            .field("auto_migrate", &self.auto_migrate)
-            .field("jwt_secret", &self.jwt_secret)
-            .field("log_format", &self.log_format)
-            .field("cors_origins", &self.cors_origins)
-            .field("trusted_proxies", &self.trusted_proxies)
-            .field("rate_limits", &self.rate_limits)
-            .field(
-                "cron_secret",
-                &self.cron_secret.as_ref().map(|_| "<redacted>"),
-            )
-            .finish_non_exhaustive()
-    }
 }
 
 /// Hides the password of a database URL for logs.
@@ -323,7 +355,7 @@ impl Config {
                         "is a well-known or low-entropy value; generate one with `openssl rand -base64 48`",
                     );
                 }
-                JwtSecret::Configured(secret.into_bytes())
+                JwtSecret::Configured(secret.into_bytes().into())
             }
             None => {
                 if env == Environment::Production {
@@ -334,7 +366,7 @@ impl Config {
                 }
                 let mut key = vec![0_u8; 48];
                 rand::fill(&mut key[..]);
-                JwtSecret::Generated(key)
+                JwtSecret::Generated(key.into())
             }
         };
         let jwt_issuer = r
@@ -456,34 +488,48 @@ impl Config {
         }
         Ok(Self {
             env,
-            http_addr,
-            internal_addr,
-            database_url,
-            db_max_connections,
-            auto_migrate,
-            jwt_secret,
-            jwt_issuer,
-            jwt_audience,
-            access_token_ttl,
-            log_format,
-            log_filter,
-            cors_origins,
-            trusted_proxies,
-            rate_limits,
-            body_limit,
-            hsts_max_age,
-            shutdown_timeout,
-            settings_cache_ttl,
-            cron_secret,
-            data_dir,
-            smtp_url,
-            mail_from,
-            app_url,
-            refresh_token_ttl,
-            refresh_reuse_grace,
-            otp_cooldown,
-            otp_hourly_cap,
+            listen: ListenConfig {
+                public: http_addr,
+                internal: internal_addr,
+                shutdown_timeout,
+            },
+            http: HttpConfig {
+                cors_origins,
+                trusted_proxies,
+                rate_limits,
+                body_limit,
+                hsts_max_age,
+            },
+            database: DatabaseConfig {
+                url: database_url,
+                max_connections: db_max_connections,
+                auto_migrate,
+            },
+            auth: AuthConfig {
+                jwt_secret,
+                jwt_issuer,
+                jwt_audience,
+                access_token_ttl,
+                refresh_token_ttl,
+                refresh_reuse_grace,
+                otp_cooldown,
+                otp_hourly_cap,
+            },
+            mail: MailConfig {
+                smtp_url: smtp_url.map(SecretString::from),
+                from: mail_from,
+                app_url,
+            },
+            log: LogConfig {
+                format: log_format,
+                filter: log_filter,
+            },
+            jobs: JobsConfig {
+                cron_secret: cron_secret.map(SecretString::from),
+            },
             outbox,
+            settings_cache_ttl,
+            data_dir,
         })
     }
 }
@@ -526,12 +572,14 @@ mod tests {
         assert!(config.is_ok());
         if let Ok(c) = config {
             assert_eq!(c.env, Environment::Development);
-            assert_eq!(c.database_url, "sqlite://./data/trellis.db?mode=rwc");
-            assert_eq!(c.http_addr.port(), 8080);
-            assert_eq!(c.internal_addr.to_string(), "127.0.0.1:8081");
-            assert!(matches!(c.jwt_secret, JwtSecret::Generated(ref k) if k.len() >= 32));
-            assert_eq!(c.body_limit, 1024 * 1024);
-            assert!(c.rate_limits);
+            assert_eq!(c.database.url, "sqlite://./data/trellis.db?mode=rwc");
+            assert_eq!(c.listen.public.port(), 8080);
+            assert_eq!(c.listen.internal.to_string(), "127.0.0.1:8081");
+            assert!(
+                matches!(c.auth.jwt_secret, JwtSecret::Generated(ref k) if k.expose_secret().len() >= 32)
+            );
+            assert_eq!(c.http.body_limit, 1024 * 1024);
+            assert!(c.http.rate_limits);
         }
     }
 
@@ -609,16 +657,31 @@ mod tests {
         ]);
         assert!(config.is_ok());
         if let Ok(c) = config {
-            assert_eq!(c.cors_origins.len(), 2);
-            assert_eq!(c.trusted_proxies.len(), 2);
-            assert_eq!(c.access_token_ttl, Duration::from_secs(300));
-            assert_eq!(c.hsts_max_age, Some(Duration::from_secs(365 * 86_400)));
-            assert!(!c.rate_limits);
+            assert_eq!(c.http.cors_origins.len(), 2);
+            assert_eq!(c.http.trusted_proxies.len(), 2);
+            assert_eq!(c.auth.access_token_ttl, Duration::from_secs(300));
+            assert_eq!(c.http.hsts_max_age, Some(Duration::from_secs(365 * 86_400)));
+            assert!(!c.http.rate_limits);
         }
         assert_eq!(
             keys(parse(&[("TRELLIS_CORS_ORIGINS", "*")])),
             vec!["TRELLIS_CORS_ORIGINS"]
         );
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let jwt = "q8Vn2xR0tL5mZ7cW1bK9yH3dF6gJ4sPe";
+        let config = parse(&[
+            ("TRELLIS_JWT_SECRET", jwt),
+            ("CRON_SECRET", "cron-secret-0123456789"),
+            ("SMTP_URL", "smtps://mailer:smtp-password@mail.example.com"),
+            ("DATABASE_URL", "postgres://app:db-password@db/trellis"),
+        ]);
+        let printed = format!("{config:?}");
+        for secret in [jwt, "cron-secret-0123456789", "smtp-password", "db-password"] {
+            assert!(!printed.contains(secret), "{secret} leaked: {printed}");
+        }
     }
 
     #[test]

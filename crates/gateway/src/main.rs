@@ -59,7 +59,7 @@ async fn run(command: Command) -> ExitCode {
         }
     };
     if let Command::Healthcheck = command {
-        let target = healthcheck::local_target(config.http_addr);
+        let target = healthcheck::local_target(config.listen.public);
         return match healthcheck::check(target, std::time::Duration::from_secs(3)) {
             Ok(()) => ExitCode::SUCCESS,
             Err(reason) => {
@@ -68,7 +68,7 @@ async fn run(command: Command) -> ExitCode {
             }
         };
     }
-    telemetry::init(config.log_format, &config.log_filter);
+    telemetry::init(config.log.format, &config.log.filter);
     let result = match command {
         Command::Serve => serve(config).await,
         Command::Migrate { action } => migrate(config, action).await,
@@ -125,7 +125,7 @@ async fn migrate(config: Config, action: MigrateAction) -> Result<(), String> {
         max_connections: 1,
         ..trellis_kernel::db::DbOptions::default()
     };
-    let db = trellis_kernel::db::connect(&config.database_url, &options)
+    let db = trellis_kernel::db::connect(&config.database.url, &options)
         .await
         .map_err(|e| format!("cannot open the database: {e}"))?;
     let result = match action {

@@ -49,7 +49,7 @@ pub fn client_info(req: &Request, state: &AppState) -> ClientInfo {
         .and_then(|v| v.to_str().ok());
     ClientInfo {
         user_agent,
-        ip: client_ip(peer, forwarded, &state.config.trusted_proxies).map(|ip| ip.to_string()),
+        ip: client_ip(peer, forwarded, &state.config.http.trusted_proxies).map(|ip| ip.to_string()),
     }
 }
 

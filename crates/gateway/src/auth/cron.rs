@@ -5,6 +5,7 @@ use poem_openapi::{
     SecurityScheme,
     auth::{ApiKey, Bearer},
 };
+use secrecy::ExposeSecret;
 use subtle::ConstantTimeEq;
 
 use super::state;
@@ -37,11 +38,29 @@ pub enum CronAuth {
 }
 
 async fn verify_cron_header(req: &Request, key: ApiKey) -> poem::Result<()> {
-    check_cron_secret(state(req)?.config.cron_secret.as_deref(), &key.key).map_err(Into::into)
+    check_cron_secret(
+        state(req)?
+            .config
+            .jobs
+            .cron_secret
+            .as_ref()
+            .map(ExposeSecret::expose_secret),
+        &key.key,
+    )
+    .map_err(Into::into)
 }
 
 async fn verify_cron_bearer(req: &Request, bearer: Bearer) -> poem::Result<()> {
-    check_cron_secret(state(req)?.config.cron_secret.as_deref(), &bearer.token).map_err(Into::into)
+    check_cron_secret(
+        state(req)?
+            .config
+            .jobs
+            .cron_secret
+            .as_ref()
+            .map(ExposeSecret::expose_secret),
+        &bearer.token,
+    )
+    .map_err(Into::into)
 }
 
 /// Compares a presented secret with the configured one in constant time.

@@ -342,7 +342,7 @@ impl<E: Endpoint> Endpoint for RateLimitEndpoint<E> {
             return self.inner.call(req).await.map(IntoResponse::into_response);
         };
         let class = match classify(req.method(), req.uri().path()) {
-            Some(class) if state.config.rate_limits => class,
+            Some(class) if state.config.http.rate_limits => class,
             _ => return self.inner.call(req).await.map(IntoResponse::into_response),
         };
         let user = match class.key_by {
@@ -367,7 +367,7 @@ impl<E: Endpoint> Endpoint for RateLimitEndpoint<E> {
                     .headers()
                     .get("x-forwarded-for")
                     .and_then(|v| v.to_str().ok());
-                match client_ip(peer_ip(&req), forwarded, &state.config.trusted_proxies) {
+                match client_ip(peer_ip(&req), forwarded, &state.config.http.trusted_proxies) {
                     Some(ip) => format!("ip:{ip}"),
                     None => "ip:unknown".to_string(),
                 }

@@ -78,7 +78,7 @@ impl StaffApi {
         let (access, refresh) = SessionService::split_for_cookie(tokens);
         Ok(StaffSignedIn::Ok(
             Json(access),
-            cookie(&refresh, state.config.refresh_token_ttl),
+            cookie(&refresh, state.config.auth.refresh_token_ttl),
         ))
     }
 
@@ -104,7 +104,7 @@ impl StaffApi {
         let (access, refresh) = SessionService::split_for_cookie(result?);
         Ok(StaffSignedIn::Ok(
             Json(access),
-            cookie(&refresh, state.config.refresh_token_ttl),
+            cookie(&refresh, state.config.auth.refresh_token_ttl),
         ))
     }
 
