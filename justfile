@@ -38,6 +38,12 @@ fmt:
 bench *args:
     cargo bench -p trellis-scheduling --bench slots {{args}}
 
+# Load benchmark: the release binary on a throwaway PostgreSQL, wrk against
+# pgbench (BENCH_* variables: see scripts/bench-load.sh).
+bench-load:
+    cargo build --release --locked -p trellis-gateway --bin trellis
+    scripts/bench-load.sh
+
 # Everything CI runs.
 ci:
     bash .ci/run

@@ -149,47 +149,268 @@ pub fn windows(zone: Tz, rules: &[WeeklyRule], range: Interval) -> Vec<Interval>
 }
 
 /// Free start times in `query.range`, sorted and unique.
+///
+/// Instants are compared as integer nanoseconds, and busy time is first
+/// merged into sorted disjoint intervals, so each candidate costs a binary
+/// search rather than a scan of every busy interval.
 pub fn free_slots(query: &SlotQuery<'_>) -> Vec<Slot> {
     let service = query.service;
     if service.duration <= Duration::zero() || service.increment <= Duration::zero() {
         return Vec::new();
     }
-    let earliest = query.now + service.min_notice;
-    let latest = query.now + service.max_advance;
-    let mut busy: Vec<Interval> = query.busy.to_vec();
-    busy.sort();
+    let duration = nanos_of(service.duration);
+    let increment = nanos_of(service.increment);
+    let before = nanos_of(service.buffer_before);
+    let after = nanos_of(service.buffer_after);
+    let now = nanos(query.now);
+    // A start is allowed in [first, last]: in range, after the notice and
+    // within the advance.
+    let first = nanos(query.range.start).max(now + nanos_of(service.min_notice));
+    let last = (nanos(query.range.end) - 1).min(now + nanos_of(service.max_advance));
+    let busy = Busy::new(query.busy, before + duration + after);
 
-    let mut slots = Vec::new();
+    let mut starts: Vec<Nanos> = Vec::new();
+    let mut cursor = 0;
     for window in windows(query.zone, query.rules, query.range) {
-        let mut start = window.start;
-        while start + service.duration <= window.end {
-            let slot = Slot {
-                start,
-                end: start + service.duration,
-            };
-            let in_range = start >= query.range.start && start < query.range.end;
-            let allowed = start >= earliest && start <= latest;
-            if in_range && allowed && !collides(&busy, service.block(start)) {
-                slots.push(slot);
+        let (window_start, window_end) = (nanos(window.start), nanos(window.end));
+        // The first step of this window at or after `first`.
+        let mut start = if window_start < first {
+            let steps = (first - window_start + increment - 1) / increment;
+            window_start + steps * increment
+        } else {
+            window_start
+        };
+        while start <= last && start + duration <= window_end {
+            if !busy.collides(start - before, start + duration + after, &mut cursor) {
+                starts.push(start);
             }
-            start += service.increment;
+            start += increment;
         }
     }
-    slots.sort();
-    slots.dedup();
+    if !starts.is_sorted() {
+        starts.sort_unstable();
+    }
+    starts.dedup();
+    let mut instants = Instants::default();
+    let mut slots = Vec::with_capacity(starts.len());
+    for start in starts {
+        if let (Some(start), Some(end)) = (instants.at(start), instants.at(start + duration)) {
+            slots.push(Slot { start, end });
+        }
+    }
     slots
 }
 
-/// True if `block` overlaps any of the sorted `busy` intervals.
-fn collides(busy: &[Interval], block: Interval) -> bool {
-    // Intervals starting at or after the block's end cannot overlap it.
-    let candidates = busy.partition_point(|b| b.start < block.end);
-    busy[..candidates].iter().any(|b| b.overlaps(&block))
+/// An instant or a span in nanoseconds (since the Unix epoch): exact for
+/// every `DateTime<Utc>` and `Duration`, and cheap to add and compare.
+type Nanos = i128;
+
+const NANOS_PER_SEC: Nanos = 1_000_000_000;
+
+fn nanos(t: DateTime<Utc>) -> Nanos {
+    Nanos::from(t.timestamp()) * NANOS_PER_SEC + Nanos::from(t.timestamp_subsec_nanos())
+}
+
+fn nanos_of(d: Duration) -> Nanos {
+    Nanos::from(d.num_seconds()) * NANOS_PER_SEC + Nanos::from(d.subsec_nanos())
+}
+
+/// Nanoseconds back to instants, remembering the last day's date (slots
+/// come in order, many a day).
+#[derive(Default)]
+struct Instants {
+    day: i64,
+    date: Option<NaiveDate>,
+}
+
+impl Instants {
+    /// The instant `n` nanoseconds after the epoch, if `DateTime` has it.
+    fn at(&mut self, n: Nanos) -> Option<DateTime<Utc>> {
+        // 128-bit division is a slow library call; years 1678 to 2261 fit 64 bits.
+        let (secs, nsecs) = match i64::try_from(n) {
+            Ok(n) => (n.div_euclid(1_000_000_000), n.rem_euclid(1_000_000_000)),
+            Err(_) => (
+                i64::try_from(n.div_euclid(NANOS_PER_SEC)).ok()?,
+                i64::try_from(n.rem_euclid(NANOS_PER_SEC)).ok()?,
+            ),
+        };
+        let day = secs.div_euclid(86_400);
+        let date = match self.date {
+            Some(date) if self.day == day => date,
+            _ => {
+                let date = DateTime::from_timestamp(day.checked_mul(86_400)?, 0)?.date_naive();
+                (self.day, self.date) = (day, Some(date));
+                date
+            }
+        };
+        let time = NaiveTime::from_num_seconds_from_midnight_opt(
+            u32::try_from(secs.rem_euclid(86_400)).ok()?,
+            u32::try_from(nsecs).ok()?,
+        )?;
+        Some(date.and_time(time).and_utc())
+    }
+}
+
+/// Busy time, indexed for [`Interval::overlaps`] queries.
+struct Busy {
+    /// The union of the non-empty busy intervals: sorted, disjoint, not
+    /// touching (so both starts and ends increase).
+    merged: Vec<(Nanos, Nanos)>,
+    /// Busy intervals that end at or before their start: by
+    /// [`Interval::overlaps`] they still collide with a block that strictly
+    /// contains them, which no union can express. Normally none.
+    odd: Vec<(Nanos, Nanos)>,
+    /// Every busy interval, kept only when blocks are themselves empty
+    /// (negative buffers): then only the interval-by-interval test is exact.
+    all: Vec<(Nanos, Nanos)>,
+}
+
+impl Busy {
+    /// Indexes `busy` for blocks `block` long.
+    fn new(busy: &[Interval], block: Nanos) -> Self {
+        let mut proper = Vec::with_capacity(busy.len());
+        let (mut odd, mut all) = (Vec::new(), Vec::new());
+        for b in busy {
+            let interval = (nanos(b.start), nanos(b.end));
+            if block <= 0 {
+                all.push(interval);
+            } else if interval.0 < interval.1 {
+                proper.push(interval);
+            } else {
+                odd.push(interval);
+            }
+        }
+        if !proper.is_sorted() {
+            proper.sort_unstable();
+        }
+        let mut merged: Vec<(Nanos, Nanos)> = Vec::with_capacity(proper.len());
+        for (start, end) in proper {
+            match merged.last_mut() {
+                Some(last) if start <= last.1 => last.1 = last.1.max(end),
+                _ => merged.push((start, end)),
+            }
+        }
+        Self { merged, odd, all }
+    }
+
+    /// True if the block `[start, end)` overlaps any busy interval, exactly
+    /// as [`Interval::overlaps`] decides it. `cursor` remembers where the
+    /// previous block's search ended: blocks mostly come in order.
+    fn collides(&self, start: Nanos, end: Nanos, cursor: &mut usize) -> bool {
+        let overlaps = |&(s, e): &(Nanos, Nanos)| s < end && start < e;
+        if start >= end {
+            return self.all.iter().any(overlaps);
+        }
+        // The first merged interval ending after the block starts is the only
+        // one that can overlap it.
+        let merged = &self.merged;
+        if *cursor > merged.len() || (*cursor > 0 && merged[*cursor - 1].1 > start) {
+            *cursor = merged.partition_point(|&(_, e)| e <= start);
+        }
+        while merged.get(*cursor).is_some_and(|&(_, e)| e <= start) {
+            *cursor += 1;
+        }
+        merged.get(*cursor).is_some_and(|&(s, _)| s < end) || self.odd.iter().any(overlaps)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The engine as first written (a scan of the busy intervals per
+    /// candidate, `DateTime` arithmetic): the oracle the fast one must match.
+    fn reference_free_slots(query: &SlotQuery<'_>) -> Vec<Slot> {
+        let service = query.service;
+        if service.duration <= Duration::zero() || service.increment <= Duration::zero() {
+            return Vec::new();
+        }
+        let earliest = query.now + service.min_notice;
+        let latest = query.now + service.max_advance;
+        let mut busy: Vec<Interval> = query.busy.to_vec();
+        busy.sort();
+        let collides = |block: Interval| {
+            let candidates = busy.partition_point(|b| b.start < block.end);
+            busy[..candidates].iter().any(|b| b.overlaps(&block))
+        };
+        let mut slots = Vec::new();
+        for window in windows(query.zone, query.rules, query.range) {
+            let mut start = window.start;
+            while start + service.duration <= window.end {
+                let in_range = start >= query.range.start && start < query.range.end;
+                let allowed = start >= earliest && start <= latest;
+                if in_range && allowed && !collides(service.block(start)) {
+                    slots.push(Slot {
+                        start,
+                        end: start + service.duration,
+                    });
+                }
+                start += service.increment;
+            }
+        }
+        slots.sort();
+        slots.dedup();
+        slots
+    }
+
+    fn any_rule() -> impl Strategy<Value = WeeklyRule> {
+        (1u8..=7, 0u32..(24 * 60), 0u32..(24 * 60)).prop_map(|(weekday, a, b)| {
+            let t = |m: u32| NaiveTime::from_hms_opt(m / 60, m % 60, 0).unwrap_or(NaiveTime::MIN);
+            WeeklyRule {
+                weekday,
+                start: t(a.min(b)),
+                end: t(a.max(b)),
+            }
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        /// Same slots as the reference, whatever the input: overlapping
+        /// rules, unsorted, overlapping, touching, empty and inverted busy
+        /// intervals, odd seconds, negative buffers, zones with DST.
+        #[test]
+        fn matches_the_reference_engine(
+            zone in prop::sample::select(vec!["Europe/Lisbon", "America/Sao_Paulo", "Australia/Lord_Howe", "UTC"]),
+            rules in prop::collection::vec(any_rule(), 1..6),
+            busy in prop::collection::vec((0i64..(16 * 24 * 60), -60i64..240, 0i64..4), 0..60),
+            service in (1i64..=240, -20i64..=30, -20i64..=30, -48i64..=48, 1i64..=20, 1i64..=120),
+            now_offset_s in -86_400i64..(10 * 86_400),
+            range_s in (0i64..(3 * 86_400), 3600i64..(16 * 86_400)),
+        ) {
+            let zone: Tz = zone.parse().unwrap_or(Tz::UTC);
+            let base = utc("2026-03-24T00:00:00Z");
+            let busy: Vec<Interval> = busy
+                .iter()
+                .map(|&(s, len, odd)| {
+                    // Whole minutes (boundaries that touch), now and then a second off.
+                    let s = base + Duration::minutes(s) + Duration::seconds(odd / 3);
+                    Interval::new(s, s + Duration::minutes(len))
+                })
+                .collect();
+            let (dur, before, after, notice_h, advance_d, inc) = service;
+            let service = ServiceRules {
+                duration: Duration::minutes(dur),
+                buffer_before: Duration::minutes(before),
+                buffer_after: Duration::minutes(after),
+                min_notice: Duration::hours(notice_h),
+                max_advance: Duration::days(advance_d),
+                increment: Duration::minutes(inc),
+            };
+            let range_start = base + Duration::seconds(range_s.0);
+            let query = SlotQuery {
+                zone,
+                rules: &rules,
+                busy: &busy,
+                service,
+                now: base + Duration::seconds(now_offset_s),
+                range: Interval::new(range_start, range_start + Duration::seconds(range_s.1)),
+            };
+            prop_assert_eq!(free_slots(&query), reference_free_slots(&query));
+        }
+    }
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s)
