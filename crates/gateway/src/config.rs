@@ -679,7 +679,12 @@ mod tests {
             ("DATABASE_URL", "postgres://app:db-password@db/trellis"),
         ]);
         let printed = format!("{config:?}");
-        for secret in [jwt, "cron-secret-0123456789", "smtp-password", "db-password"] {
+        for secret in [
+            jwt,
+            "cron-secret-0123456789",
+            "smtp-password",
+            "db-password",
+        ] {
             assert!(!printed.contains(secret), "{secret} leaked: {printed}");
         }
     }

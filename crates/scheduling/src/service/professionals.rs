@@ -1,6 +1,8 @@
 //! Professional profiles.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
+
+use moka::sync::Cache;
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
@@ -53,11 +55,24 @@ pub fn check_slug(slug: &str) -> Result<()> {
 #[derive(Debug, Clone)]
 pub struct ProfessionalService {
     deps: Arc<SchedulingDeps>,
+    by_user: Cache<UserId, Professional>,
 }
+
+/// How long a profile is served from memory. Every professional request
+/// starts by resolving the caller's profile, so caching it saves a database
+/// round trip per request. This instance forgets a profile as soon as it
+/// changes it; another instance may serve the old one for at most this long.
+pub const PROFILE_CACHE_TTL: Duration = Duration::from_secs(5);
 
 impl ProfessionalService {
     pub(crate) fn new(deps: Arc<SchedulingDeps>) -> Self {
-        Self { deps }
+        Self {
+            deps,
+            by_user: Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(PROFILE_CACHE_TTL)
+                .build(),
+        }
     }
 
     /// Checks a new profile before anything is written (the gateway may
@@ -110,9 +125,15 @@ impl ProfessionalService {
         Ok(view::professional(&created.into()))
     }
 
-    /// The user's profile, or `ProfessionalNotFound`.
+    /// The user's profile, or `ProfessionalNotFound` (served from a
+    /// short-lived cache; see [`PROFILE_CACHE_TTL`]).
     pub async fn of_user(&self, db: &impl ConnectionTrait, user: UserId) -> Result<Professional> {
-        Ok(self.row_of(db, user).await?.into())
+        if let Some(found) = self.by_user.get(&user) {
+            return Ok(found);
+        }
+        let found: Professional = self.row_of(db, user).await?.into();
+        self.by_user.insert(user, found.clone());
+        Ok(found)
     }
 
     async fn row_of(&self, db: &impl ConnectionTrait, user: UserId) -> Result<professional::Model> {
@@ -166,7 +187,9 @@ impl ProfessionalService {
         ] {
             active.reset(column);
         }
-        Ok(view::professional(&active.update(db).await?.into()))
+        let updated: Professional = active.update(db).await?.into();
+        self.by_user.invalidate(&updated.user_id);
+        Ok(view::professional(&updated))
     }
 
     /// The public profile with its bookable services.

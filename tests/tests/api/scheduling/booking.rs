@@ -985,6 +985,9 @@ async fn profile_reads_and_edits_and_late_cancellations_are_refused() {
     .await;
     assert_eq!(patched.body["name"], "Ana L.");
     assert!(patched.body.get("bio").is_none(), "{}", patched.text);
+    // The caller's profile is cached per request path; a change shows at once.
+    let reread = send(app.authed(Method::GET, "/api/v1/professionals/me", &pro.token)).await;
+    assert_eq!(reread.body["name"], "Ana L.", "{}", reread.text);
     send(
         app.authed(Method::PATCH, "/api/v1/professionals/me", &pro.token)
             .json(&json!({"time_zone": "Nowhere"})),
