@@ -30,11 +30,12 @@
 //!    aside) one listed for that status; its body must validate against that
 //!    schema. A status documented without content must come with an empty
 //!    body, and one documented with content must come with a body.
-//! 5. **Known gaps** are the entries of [`TEMPORARY_UNDOCUMENTED_STATUSES`]:
-//!    an (operation id, status) the gateway answers but does not document
-//!    yet. Their bodies are still checked against the `Problem` schema. The
-//!    list only ever shrinks; a unit test fails on an entry the spec has
-//!    since documented, so it cannot go stale.
+//! 5. **No exceptions.** An undocumented status is fixed where it is
+//!    declared: the operation's `Problems<...>` status set in
+//!    `crates/gateway/src/api`. The rules the spec keeps on its own (a body
+//!    documents 413 and 415, a public operation no 403, a rate-limited
+//!    route 429...) are checked by `tests/tests/api/system/spec.rs` over
+//!    [`Spec::document`].
 //!
 //! # From OpenAPI 3.0 to JSON Schema
 //!
@@ -69,19 +70,6 @@ use std::{
 use jsonschema::Validator;
 use reqwest::{Method, Url};
 use serde_json::{Map, Value, json};
-
-/// Responses the gateway gives but the spec does not document yet: (operation
-/// id, status). Temporary: each entry is a gap in a handler's problem set or
-/// in a middleware's documentation, to be closed there and removed here. A
-/// response listed here still has to be a valid problem document.
-pub const TEMPORARY_UNDOCUMENTED_STATUSES: &[(&str, u16)] = &[
-    // The body limit answers 413 `request.body_too_large` before any handler
-    // runs, on every operation that takes a body; no operation documents it.
-    ("update_settings", 413),
-    // A JSON body under another content type (or none) is 415
-    // `request.unsupported_media_type`; no operation documents it.
-    ("update_settings", 415),
-];
 
 /// Which listener of a [`TestApp`](crate::TestApp) a request went to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -196,11 +184,6 @@ pub enum Verdict {
         /// The operation that answered.
         operation_id: String,
     },
-    /// An allow-listed undocumented status (rule 5), with a valid problem body.
-    KnownGap {
-        /// The operation that answered.
-        operation_id: String,
-    },
 }
 
 /// A response that breaks the contract.
@@ -241,7 +224,7 @@ impl fmt::Display for Violation {
 pub struct Spec {
     name: String,
     operations: Vec<Operation>,
-    problem: Option<Arc<Validator>>,
+    document: Value,
 }
 
 #[derive(Debug)]
@@ -338,16 +321,16 @@ impl Spec {
                 });
             }
         }
-        let problem = if compiler.has_def("Problem") {
-            Some(compiler.compile(&json!({"$ref": "#/components/schemas/Problem"}))?)
-        } else {
-            None
-        };
         Ok(Self {
             name: name.to_string(),
             operations,
-            problem,
+            document: document.clone(),
         })
+    }
+
+    /// The document itself, for checks on the spec alone.
+    pub fn document(&self) -> &Value {
+        &self.document
     }
 
     /// The operation `method` on `path` names (rule 2), with its id.
@@ -387,18 +370,6 @@ impl Spec {
         content_type: Option<&str>,
         body: &str,
     ) -> Result<Verdict, Box<Violation>> {
-        let response = (status, content_type, body);
-        self.check_allowing(method, path, response, TEMPORARY_UNDOCUMENTED_STATUSES)
-    }
-
-    /// [`Spec::check`] with its own list of known gaps.
-    fn check_allowing(
-        &self,
-        method: &Method,
-        path: &str,
-        (status, content_type, body): (u16, Option<&str>, &str),
-        known_gaps: &[(&str, u16)],
-    ) -> Result<Verdict, Box<Violation>> {
         let Some(operation) = self.operation(method, path) else {
             return Ok(Verdict::NotAnOperation);
         };
@@ -419,23 +390,6 @@ impl Spec {
             .get(&status.to_string())
             .or_else(|| operation.responses.get("default"));
         let Some(contents) = documented else {
-            if known_gaps.contains(&(operation.id.as_str(), status)) {
-                let errors = match (&self.problem, media_type.as_deref()) {
-                    (Some(problem), Some("application/problem+json")) => validate(problem, body),
-                    (Some(_), other) => vec![format!(
-                        "an allow-listed undocumented status must be a problem document, \
-                         not {other:?}"
-                    )],
-                    (None, _) => Vec::new(),
-                };
-                return if errors.is_empty() {
-                    Ok(Verdict::KnownGap {
-                        operation_id: operation.id.clone(),
-                    })
-                } else {
-                    Err(violation(errors))
-                };
-            }
             let listed: Vec<&str> = operation.responses.keys().map(String::as_str).collect();
             return Err(violation(vec![format!(
                 "status {status} is not documented (documented: {})",
@@ -520,10 +474,6 @@ struct Compiler {
 }
 
 impl Compiler {
-    fn has_def(&self, name: &str) -> bool {
-        self.defs.get(name).is_some()
-    }
-
     fn compile(&mut self, schema: &Value) -> Result<Arc<Validator>, String> {
         let key = schema.to_string();
         if let Some(compiled) = self.cache.get(&key) {
@@ -916,34 +866,6 @@ mod tests {
     }
 
     #[test]
-    fn a_known_gap_passes_only_as_a_problem_document() {
-        let spec = sample();
-        let path = format!("/things/{ID}");
-        let gaps = [("get_thing", 413)];
-        let problem =
-            r#"{"type":"urn:x","title":"Too Large","status":413,"code":"request.body_too_large"}"#;
-        let verdict = spec.check_allowing(&Method::GET, &path, (413, PROBLEM, problem), &gaps);
-        assert_eq!(
-            verdict.unwrap(),
-            Verdict::KnownGap {
-                operation_id: "get_thing".into()
-            }
-        );
-        let not_a_problem = spec.check_allowing(&Method::GET, &path, (413, PROBLEM, "{}"), &gaps);
-        assert!(
-            not_a_problem
-                .unwrap_err()
-                .to_string()
-                .contains("\"code\" is a required property")
-        );
-        let html = spec.check_allowing(&Method::GET, &path, (413, Some("text/html"), "<p>"), &gaps);
-        assert!(html.is_err());
-        // The gap is one status of one operation.
-        let other = spec.check_allowing(&Method::GET, &path, (415, PROBLEM, problem), &gaps);
-        assert!(other.is_err());
-    }
-
-    #[test]
     fn a_wrong_body_fails() {
         let spec = sample();
         let fails = |body: &str, expected: &str| {
@@ -1023,7 +945,7 @@ mod tests {
     }
 
     #[test]
-    fn the_committed_specs_compile_and_document_the_allow_listed_gaps_as_gaps() {
+    fn the_committed_specs_compile() {
         let public = spec(Listener::Public);
         let internal = spec(Listener::Internal);
         assert_eq!(
@@ -1046,21 +968,5 @@ mod tests {
             public.operation_id(&Method::PATCH, "/internal/config"),
             None
         );
-        for &(operation_id, status) in TEMPORARY_UNDOCUMENTED_STATUSES {
-            let operations: Vec<&str> = public
-                .documented()
-                .chain(internal.documented())
-                .filter(|(id, _)| *id == operation_id)
-                .map(|(_, status)| status)
-                .collect();
-            assert!(
-                !operations.is_empty(),
-                "allow-listed {operation_id} is no operation"
-            );
-            assert!(
-                !operations.contains(&status.to_string().as_str()),
-                "{operation_id} now documents {status}: remove it from TEMPORARY_UNDOCUMENTED_STATUSES"
-            );
-        }
     }
 }

@@ -1,10 +1,11 @@
 //! Every error becomes an RFC 9457 problem document.
 //!
-//! Handlers return `Result<_, X>` where `X` is a status set declared with
-//! [`problems!`]: it documents exactly the statuses that operation can answer
-//! with, and wraps an [`ApiError`]. Everything poem or poem-openapi rejects
-//! before a handler runs (malformed JSON, wrong content type, unknown route,
-//! method not allowed, missing token) is converted by [`into_problem_response`].
+//! Handlers return `Result<_, Problems<S>>`: [`Problems`] documents exactly
+//! the statuses `S` that operation can answer with (built from the
+//! [`status`] building blocks), and wraps an [`ApiError`]. Everything poem
+//! or poem-openapi rejects before a handler runs (malformed JSON, wrong
+//! content type, unknown route, method not allowed, missing token) is
+//! converted by [`into_problem_response`].
 //! A 5xx never shows internal text: it logs the cause under an error id and
 //! returns only that id.
 
@@ -16,7 +17,7 @@ use poem::{
     http::{HeaderValue, StatusCode, header},
 };
 use poem_openapi::{
-    Object, OperationId,
+    ApiResponse, Object, OperationId,
     error::{
         AuthorizationError, ContentTypeError, ParseParamError, ParsePathError,
         ParseRequestPayloadError,
@@ -377,51 +378,228 @@ fn status_description(status: u16) -> &'static str {
     }
 }
 
-/// Declares the error type of an operation group: the statuses it documents,
-/// each answered with a problem document. 500 is always included.
+/// The error type of an operation: the statuses `S` (a bitmask of
+/// [`status`] constants) it documents, each answered with a problem
+/// document, and 500, which every operation documents. It wraps an
+/// [`ApiError`], from which every domain error converts.
+///
+/// The set is declared next to the operation, from named building blocks
+/// that say where each status comes from:
 ///
 /// ```ignore
-/// problems!(pub ConfigProblem => 400, 401, 403, 422);
-/// async fn op(&self) -> Result<Json<X>, ConfigProblem>;
+/// use crate::error::{Problems, status::*};
+///
+/// async fn create(&self, pro: ProfessionalCaller, body: Json<CreateClient>)
+///     -> Result<Created<ClientView>, Problems<{ RATE_LIMITED | PROFESSIONAL | JSON_BODY | UNPROCESSABLE | CONFLICT }>>
 /// ```
-#[macro_export]
-macro_rules! problems {
-    ($(#[$meta:meta])* $vis:vis $name:ident => $($status:literal),+ $(,)?) => {
-        $(#[$meta])*
-        #[derive(Debug)]
-        $vis struct $name(pub $crate::error::ApiError);
+///
+/// List what the operation can answer, no more: what its extractors and
+/// parameters refuse (see the building blocks), what the rate limiter and
+/// body limit answer on its route, and the `kind()` of every domain error
+/// its service can return. The black-box suite checks every response
+/// against the spec, and `tests/tests/api/system/spec.rs` checks the rules
+/// that follow from the spec alone.
+#[derive(Debug)]
+pub struct Problems<const S: u32>(pub ApiError);
 
-        impl ::poem_openapi::ApiResponse for $name {
-            fn meta() -> ::poem_openapi::registry::MetaResponses {
-                $crate::error::problem_meta(&[$($status,)+ 500])
-            }
-            fn register(registry: &mut ::poem_openapi::registry::Registry) {
-                $crate::error::register_problem(registry);
-            }
-        }
+/// The statuses of [`Problems`], one bit each, and the building blocks
+/// handlers combine with `|`. 500 has no bit: it is always documented.
+pub mod status {
+    /// 400: the request is malformed.
+    pub const BAD_REQUEST: u32 = 1 << 0;
+    /// 401: missing, invalid or expired credentials.
+    pub const UNAUTHORIZED: u32 = 1 << 1;
+    /// 403: not allowed for the caller.
+    pub const FORBIDDEN: u32 = 1 << 2;
+    /// 404: not found, or not the caller's to see.
+    pub const NOT_FOUND: u32 = 1 << 3;
+    /// 409: conflicts with the current state.
+    pub const CONFLICT: u32 = 1 << 4;
+    /// 413: the body is over the body limit.
+    pub const PAYLOAD_TOO_LARGE: u32 = 1 << 5;
+    /// 415: the body is not `application/json`.
+    pub const UNSUPPORTED_MEDIA_TYPE: u32 = 1 << 6;
+    /// 422: a field or rule check failed (the handler or its service checks
+    /// something; parsing alone never answers 422).
+    pub const UNPROCESSABLE: u32 = 1 << 7;
+    /// 429: too many requests.
+    pub const TOO_MANY_REQUESTS: u32 = 1 << 8;
+    /// 503: a dependency is unavailable.
+    pub const UNAVAILABLE: u32 = 1 << 9;
 
-        impl ::std::convert::From<$crate::error::ApiError> for $name {
-            fn from(err: $crate::error::ApiError) -> Self {
-                Self(err)
-            }
-        }
+    /// Every bit above.
+    pub const ALL: u32 = (1 << 10) - 1;
 
-        impl<E: ::trellis_kernel::DomainError> ::std::convert::From<E> for $name {
-            fn from(err: E) -> Self {
-                Self($crate::error::ApiError::from(err))
-            }
-        }
+    /// Each bit's status, in ascending order.
+    pub(crate) const STATUSES: [(u32, u16); 10] = [
+        (BAD_REQUEST, 400),
+        (UNAUTHORIZED, 401),
+        (FORBIDDEN, 403),
+        (NOT_FOUND, 404),
+        (CONFLICT, 409),
+        (PAYLOAD_TOO_LARGE, 413),
+        (UNSUPPORTED_MEDIA_TYPE, 415),
+        (UNPROCESSABLE, 422),
+        (TOO_MANY_REQUESTS, 429),
+        (UNAVAILABLE, 503),
+    ];
 
-        impl ::std::convert::From<$name> for ::poem::Error {
-            fn from(err: $name) -> Self {
-                ::poem::Error::from(err.0)
+    /// A route the rate limiter classifies (every `/api/v1/` route, and
+    /// `/internal/auth/login`): 429 `rate_limit.exceeded`.
+    pub const RATE_LIMITED: u32 = TOO_MANY_REQUESTS;
+    /// A JSON request body, before the handler runs: 400 malformed or wrong
+    /// shape, 413 over the body limit, 415 not JSON. Add [`UNPROCESSABLE`]
+    /// when the handler or its service checks the fields.
+    pub const JSON_BODY: u32 = BAD_REQUEST | PAYLOAD_TOO_LARGE | UNSUPPORTED_MEDIA_TYPE;
+    /// A typed path or query parameter (an id, a date, an enum, a number),
+    /// or a required one: 400 `request.invalid_parameter`.
+    pub const PARAMS: u32 = BAD_REQUEST;
+    /// `?limit=&cursor=`: 400 when `limit` is not a number, 422 when it is
+    /// out of range or the cursor is not ours.
+    pub const PAGED: u32 = PARAMS | UNPROCESSABLE;
+    /// The service reads or writes the database: 503 when it is unreachable
+    /// or its pool is exhausted (other database faults are 500).
+    pub const DATABASE: u32 = UNAVAILABLE;
+    /// [`Caller`](crate::auth::Caller): 401.
+    pub const SIGNED_IN: u32 = UNAUTHORIZED;
+    /// [`OptionalCaller`](crate::auth::OptionalCaller): 401 for a token
+    /// that is present but not valid.
+    pub const OPTIONAL_AUTH: u32 = UNAUTHORIZED;
+    /// [`Caller`](crate::auth::Caller) and `require_role(Staff)`: 401, 403.
+    pub const STAFF: u32 = UNAUTHORIZED | FORBIDDEN;
+    /// [`ProfessionalCaller`](crate::auth::ProfessionalCaller): 401, 404
+    /// `professional.not_found`, and 503 from the profile lookup.
+    pub const PROFESSIONAL: u32 = UNAUTHORIZED | NOT_FOUND | DATABASE;
+    /// `OrgMember<role::Member>`: 401, 400 for an `org_id` that is not an
+    /// id, 404 `org.not_found` for a non-member, 503 from the lookup.
+    pub const ORG_MEMBER: u32 = UNAUTHORIZED | PARAMS | NOT_FOUND | DATABASE;
+    /// `OrgMember<role::Admin>` or `OrgMember<role::Owner>`: [`ORG_MEMBER`]
+    /// and 403 `org.role_required`.
+    pub const ORG_ADMIN: u32 = ORG_MEMBER | FORBIDDEN;
+
+    /// The mask of a list of statuses (500 is implied and ignored); an
+    /// unknown status fails to compile.
+    pub const fn of(statuses: &[u16]) -> u32 {
+        let mut mask = 0;
+        let mut i = 0;
+        while i < statuses.len() {
+            let status = statuses[i];
+            i += 1;
+            if status == 500 {
+                continue;
             }
+            let mut found = false;
+            let mut j = 0;
+            while j < STATUSES.len() {
+                if STATUSES[j].1 == status {
+                    mask |= STATUSES[j].0;
+                    found = true;
+                }
+                j += 1;
+            }
+            assert!(found, "a status Problems cannot document");
         }
-    };
+        mask
+    }
+
+    /// The statuses of a mask, ascending, with 500.
+    pub fn list(mask: u32) -> Vec<u16> {
+        let mut statuses: Vec<u16> = STATUSES
+            .iter()
+            .filter(|(bit, _)| mask & bit != 0)
+            .map(|(_, status)| *status)
+            .collect();
+        statuses.push(500);
+        statuses.sort_unstable();
+        statuses
+    }
+}
+
+impl<const S: u32> Problems<S> {
+    /// The statuses this type documents, ascending (500 included).
+    pub fn statuses() -> Vec<u16> {
+        const { assert!(S & !status::ALL == 0, "unknown status bit") };
+        status::list(S)
+    }
+}
+
+impl<const S: u32> ApiResponse for Problems<S> {
+    fn meta() -> MetaResponses {
+        problem_meta(&Self::statuses())
+    }
+
+    fn register(registry: &mut Registry) {
+        register_problem(registry);
+    }
+}
+
+impl<const S: u32> From<ApiError> for Problems<S> {
+    fn from(err: ApiError) -> Self {
+        Self(err)
+    }
+}
+
+impl<const S: u32, E: DomainError> From<E> for Problems<S> {
+    fn from(err: E) -> Self {
+        Self(ApiError::from(err))
+    }
+}
+
+impl<const S: u32> From<Problems<S>> for poem::Error {
+    fn from(err: Problems<S>) -> Self {
+        poem::Error::from(err.0)
+    }
 }
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         problem_response(&self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use poem_openapi::ApiResponse;
+
+    use super::{Problems, status::*};
+
+    fn documented<const S: u32>() -> Vec<u16> {
+        Problems::<S>::meta()
+            .responses
+            .iter()
+            .filter_map(|r| r.status)
+            .collect()
+    }
+
+    #[test]
+    fn a_mask_documents_its_statuses_in_order_and_always_500() {
+        assert_eq!(documented::<0>(), [500]);
+        assert_eq!(documented::<{ UNAVAILABLE }>(), [500, 503]);
+        assert_eq!(
+            documented::<{ RATE_LIMITED | SIGNED_IN | JSON_BODY | UNPROCESSABLE | CONFLICT }>(),
+            [400, 401, 409, 413, 415, 422, 429, 500]
+        );
+        // Building blocks overlap freely.
+        assert_eq!(
+            documented::<{ ORG_ADMIN | ORG_MEMBER | PAGED | DATABASE }>(),
+            [400, 401, 403, 404, 422, 500, 503]
+        );
+        assert_eq!(documented::<{ ALL }>().len(), 11);
+    }
+
+    #[test]
+    fn status_lists_become_masks() {
+        assert_eq!(of(&[401, 404]), UNAUTHORIZED | NOT_FOUND);
+        assert_eq!(of(&[500]), 0);
+        assert_eq!(list(of(&[503, 400])), [400, 500, 503]);
+    }
+
+    #[test]
+    fn problems_keep_the_error() {
+        let err: Problems<{ NOT_FOUND }> =
+            super::ApiError::not_found("thing.not_found", "no such thing").into();
+        assert_eq!(err.0.code(), "thing.not_found");
+        let poem_err = poem::Error::from(err);
+        assert_eq!(poem_err.status().as_u16(), 404);
     }
 }

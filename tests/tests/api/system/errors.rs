@@ -72,6 +72,46 @@ async fn oversize_bodies_are_refused_before_reading() {
     chunked.assert_problem(413, "request.body_too_large");
 }
 
+/// 413 and 415 come before any handler runs, on every operation with a JSON
+/// body, and each of them documents both: public, signed-in and optionally
+/// signed-in operations alike (the contract check holds every reply to the spec).
+#[tokio::test]
+async fn every_json_body_operation_answers_413_and_415_as_documented() {
+    let app = TestApp::spawn_with(&[("TRELLIS_BODY_LIMIT", "2048")]).await;
+    let token = app.token_for(&[]);
+    let big = json!({ "name": "x".repeat(4096) });
+    let operations = [
+        (Method::POST, "/api/v1/auth/register", None),
+        (Method::POST, "/api/v1/booking/no-such-professional", None),
+        (Method::POST, "/api/v1/orgs", Some(&token)),
+        (Method::PATCH, "/api/v1/users/me", Some(&token)),
+    ];
+    for (method, path, token) in operations {
+        let request = || {
+            let request = app.request(method.clone(), path);
+            match token {
+                Some(token) => request.bearer_auth(token),
+                None => request,
+            }
+        };
+        // Refused by size before anything else is looked at.
+        send(request().json(&big))
+            .await
+            .assert_problem(413, "request.body_too_large");
+        // The right shape under another media type, or under none.
+        send(
+            request()
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("name=x"),
+        )
+        .await
+        .assert_problem(415, "request.unsupported_media_type");
+        send(request().body("{}"))
+            .await
+            .assert_problem(415, "request.unsupported_media_type");
+    }
+}
+
 fn futures_stream(bytes: Vec<u8>) -> reqwest::Body {
     let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
         bytes.chunks(512).map(|c| Ok(c.to_vec())).collect();

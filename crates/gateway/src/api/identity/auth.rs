@@ -13,12 +13,11 @@ use crate::api::{
     ApiTags,
     common::{Accepted, Created, NoContent, client_info},
 };
-use crate::{auth::Caller, problems, state::AppState};
-
-problems!(
-    /// Errors of the auth operations.
-    pub AuthProblem => 400, 401, 403, 404, 409, 422, 429, 503
-);
+use crate::{
+    auth::Caller,
+    error::{Problems, status::*},
+    state::AppState,
+};
 
 /// Authentication.
 #[derive(Debug, Clone, Copy, Default)]
@@ -34,7 +33,10 @@ impl AuthApi {
         state: Data<&AppState>,
         req: &Request,
         body: Json<RegisterCommand>,
-    ) -> Result<Created<AuthTokens>, AuthProblem> {
+    ) -> Result<
+        Created<AuthTokens>,
+        Problems<{ RATE_LIMITED | JSON_BODY | UNPROCESSABLE | CONFLICT | DATABASE }>,
+    > {
         let tokens = state
             .identity
             .accounts
@@ -50,7 +52,10 @@ impl AuthApi {
         state: Data<&AppState>,
         req: &Request,
         body: Json<LoginCommand>,
-    ) -> Result<Json<AuthTokens>, AuthProblem> {
+    ) -> Result<
+        Json<AuthTokens>,
+        Problems<{ RATE_LIMITED | JSON_BODY | UNAUTHORIZED | FORBIDDEN | DATABASE }>,
+    > {
         let tokens = state
             .identity
             .accounts
@@ -66,7 +71,12 @@ impl AuthApi {
         &self,
         state: Data<&AppState>,
         body: Json<RefreshCommand>,
-    ) -> Result<Json<AuthTokens>, AuthProblem> {
+    ) -> Result<
+        Json<AuthTokens>,
+        Problems<
+            { RATE_LIMITED | JSON_BODY | UNPROCESSABLE | UNAUTHORIZED | FORBIDDEN | DATABASE },
+        >,
+    > {
         let result = state
             .identity
             .sessions
@@ -84,7 +94,7 @@ impl AuthApi {
         &self,
         caller: Caller,
         state: Data<&AppState>,
-    ) -> Result<NoContent, AuthProblem> {
+    ) -> Result<NoContent, Problems<{ RATE_LIMITED | SIGNED_IN | DATABASE }>> {
         state.identity.sessions.logout(&state.db, &caller).await?;
         state.revocations.refresh().await;
         Ok(NoContent::NoContent)
@@ -100,7 +110,7 @@ impl AuthApi {
         &self,
         state: Data<&AppState>,
         req: &Request,
-    ) -> Result<Created<AuthTokens>, AuthProblem> {
+    ) -> Result<Created<AuthTokens>, Problems<{ RATE_LIMITED | DATABASE }>> {
         let tokens = state
             .identity
             .accounts
@@ -117,7 +127,20 @@ impl AuthApi {
         caller: Caller,
         state: Data<&AppState>,
         body: Json<UpgradeCommand>,
-    ) -> Result<Json<AuthTokens>, AuthProblem> {
+    ) -> Result<
+        Json<AuthTokens>,
+        Problems<
+            {
+                RATE_LIMITED
+                    | SIGNED_IN
+                    | JSON_BODY
+                    | UNPROCESSABLE
+                    | NOT_FOUND
+                    | CONFLICT
+                    | DATABASE
+            },
+        >,
+    > {
         Ok(Json(
             state
                 .identity
@@ -137,7 +160,7 @@ impl AuthApi {
         &self,
         state: Data<&AppState>,
         body: Json<PasswordResetRequest>,
-    ) -> Result<Accepted, AuthProblem> {
+    ) -> Result<Accepted, Problems<{ RATE_LIMITED | JSON_BODY | DATABASE }>> {
         state
             .identity
             .links
@@ -156,7 +179,7 @@ impl AuthApi {
         &self,
         state: Data<&AppState>,
         body: Json<PasswordResetConfirm>,
-    ) -> Result<NoContent, AuthProblem> {
+    ) -> Result<NoContent, Problems<{ RATE_LIMITED | JSON_BODY | UNPROCESSABLE | DATABASE }>> {
         state
             .identity
             .links
@@ -172,7 +195,7 @@ impl AuthApi {
         &self,
         state: Data<&AppState>,
         body: Json<VerifyEmailCommand>,
-    ) -> Result<NoContent, AuthProblem> {
+    ) -> Result<NoContent, Problems<{ RATE_LIMITED | JSON_BODY | UNPROCESSABLE | DATABASE }>> {
         state.identity.links.verify_email(&state.db, body.0).await?;
         Ok(NoContent::NoContent)
     }
@@ -183,7 +206,10 @@ impl AuthApi {
         &self,
         state: Data<&AppState>,
         body: Json<OtpRequestCommand>,
-    ) -> Result<Json<OtpSent>, AuthProblem> {
+    ) -> Result<
+        Json<OtpSent>,
+        Problems<{ RATE_LIMITED | JSON_BODY | UNPROCESSABLE | DATABASE | UNAVAILABLE }>,
+    > {
         Ok(Json(state.identity.otp.request(&state.db, body.0).await?))
     }
 
@@ -195,7 +221,20 @@ impl AuthApi {
         state: Data<&AppState>,
         req: &Request,
         body: Json<OtpVerifyCommand>,
-    ) -> Result<Json<AuthTokens>, AuthProblem> {
+    ) -> Result<
+        Json<AuthTokens>,
+        Problems<
+            {
+                RATE_LIMITED
+                    | JSON_BODY
+                    | UNPROCESSABLE
+                    | UNAUTHORIZED
+                    | FORBIDDEN
+                    | CONFLICT
+                    | DATABASE
+            },
+        >,
+    > {
         let tokens = state
             .identity
             .otp
@@ -210,7 +249,7 @@ impl AuthApi {
         &self,
         caller: Caller,
         state: Data<&AppState>,
-    ) -> Result<Json<Page<SessionView>>, AuthProblem> {
+    ) -> Result<Json<Page<SessionView>>, Problems<{ RATE_LIMITED | SIGNED_IN | DATABASE }>> {
         let items = state.identity.sessions.list(&state.db, &caller).await?;
         Ok(Json(Page {
             items,
@@ -229,7 +268,8 @@ impl AuthApi {
         caller: Caller,
         state: Data<&AppState>,
         id: Path<SessionId>,
-    ) -> Result<NoContent, AuthProblem> {
+    ) -> Result<NoContent, Problems<{ RATE_LIMITED | SIGNED_IN | PARAMS | NOT_FOUND | DATABASE }>>
+    {
         state
             .identity
             .sessions

@@ -20,14 +20,9 @@ use crate::api::{
 };
 use crate::{
     auth::{Caller, OrgMember, role},
-    problems,
+    error::{Problems, status::*},
     state::AppState,
 };
-
-problems!(
-    /// Errors of the organization operations.
-    pub OrgProblem => 400, 401, 403, 404, 409, 422, 429
-);
 
 /// Organizations.
 #[derive(Debug, Clone, Copy, Default)]
@@ -45,7 +40,8 @@ impl OrgsApi {
         limit: Query<Option<u64>>,
         /// From the previous page's `next_cursor`.
         cursor: Query<Option<String>>,
-    ) -> Result<Json<Page<OrgView>>, OrgProblem> {
+    ) -> Result<Json<Page<OrgView>>, Problems<{ RATE_LIMITED | SIGNED_IN | PAGED | DATABASE }>>
+    {
         let page = page(limit.0, cursor.0)?;
         Ok(Json(
             state
@@ -63,7 +59,10 @@ impl OrgsApi {
         caller: Caller,
         state: Data<&AppState>,
         body: Json<CreateOrgCommand>,
-    ) -> Result<Created<OrgView>, OrgProblem> {
+    ) -> Result<
+        Created<OrgView>,
+        Problems<{ RATE_LIMITED | SIGNED_IN | JSON_BODY | UNPROCESSABLE | FORBIDDEN | DATABASE }>,
+    > {
         Ok(Created::Created(Json(
             state
                 .identity
@@ -80,7 +79,7 @@ impl OrgsApi {
         member: OrgMember<role::Member>,
         state: Data<&AppState>,
         #[oai(name = "org_id")] _org_id: Path<OrgId>,
-    ) -> Result<Json<OrgView>, OrgProblem> {
+    ) -> Result<Json<OrgView>, Problems<{ RATE_LIMITED | ORG_MEMBER }>> {
         Ok(Json(state.identity.orgs.get(&state.db, &member).await?))
     }
 
@@ -92,7 +91,8 @@ impl OrgsApi {
         state: Data<&AppState>,
         #[oai(name = "org_id")] _org_id: Path<OrgId>,
         body: Json<UpdateOrgCommand>,
-    ) -> Result<Json<OrgView>, OrgProblem> {
+    ) -> Result<Json<OrgView>, Problems<{ RATE_LIMITED | ORG_ADMIN | JSON_BODY | UNPROCESSABLE }>>
+    {
         Ok(Json(
             state
                 .identity
@@ -109,7 +109,7 @@ impl OrgsApi {
         member: OrgMember<role::Owner>,
         state: Data<&AppState>,
         #[oai(name = "org_id")] _org_id: Path<OrgId>,
-    ) -> Result<NoContent, OrgProblem> {
+    ) -> Result<NoContent, Problems<{ RATE_LIMITED | ORG_ADMIN }>> {
         state.identity.orgs.delete(&state.db, &member).await?;
         Ok(NoContent::NoContent)
     }
@@ -129,7 +129,7 @@ impl OrgsApi {
         limit: Query<Option<u64>>,
         /// From the previous page's `next_cursor`.
         cursor: Query<Option<String>>,
-    ) -> Result<Json<Page<MemberView>>, OrgProblem> {
+    ) -> Result<Json<Page<MemberView>>, Problems<{ RATE_LIMITED | ORG_MEMBER | PAGED }>> {
         let page = page(limit.0, cursor.0)?;
         Ok(Json(
             state
@@ -152,7 +152,10 @@ impl OrgsApi {
         state: Data<&AppState>,
         #[oai(name = "org_id")] _org_id: Path<OrgId>,
         body: Json<AddMemberCommand>,
-    ) -> Result<Created<MemberView>, OrgProblem> {
+    ) -> Result<
+        Created<MemberView>,
+        Problems<{ RATE_LIMITED | ORG_ADMIN | JSON_BODY | UNPROCESSABLE | CONFLICT }>,
+    > {
         Ok(Created::Created(Json(
             state
                 .identity
@@ -176,7 +179,21 @@ impl OrgsApi {
         org_id: Path<OrgId>,
         user_id: Path<UserId>,
         body: Json<ChangeRoleCommand>,
-    ) -> Result<Json<MemberView>, OrgProblem> {
+    ) -> Result<
+        Json<MemberView>,
+        Problems<
+            {
+                RATE_LIMITED
+                    | SIGNED_IN
+                    | PARAMS
+                    | JSON_BODY
+                    | FORBIDDEN
+                    | NOT_FOUND
+                    | CONFLICT
+                    | DATABASE
+            },
+        >,
+    > {
         let member = state
             .identity
             .orgs
@@ -197,7 +214,12 @@ impl OrgsApi {
         state: Data<&AppState>,
         org_id: Path<OrgId>,
         user_id: Path<UserId>,
-    ) -> Result<NoContent, OrgProblem> {
+    ) -> Result<
+        NoContent,
+        Problems<
+            { RATE_LIMITED | SIGNED_IN | PARAMS | FORBIDDEN | NOT_FOUND | CONFLICT | DATABASE },
+        >,
+    > {
         state
             .identity
             .orgs

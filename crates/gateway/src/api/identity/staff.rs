@@ -19,17 +19,12 @@ use crate::api::{
 };
 use crate::{
     auth::{Caller, RefreshCookie, require_role},
-    problems,
+    error::{Problems, status::*},
     state::AppState,
 };
 
 /// The refresh cookie's name.
 pub const REFRESH_COOKIE: &str = "trellis_refresh";
-
-problems!(
-    /// Errors of the control-center operations.
-    pub StaffProblem => 400, 401, 403, 404, 422, 429
-);
 
 /// A control-center sign-in: the access token in the body, the refresh token
 /// in an HttpOnly, Secure, SameSite=Strict cookie scoped to `/internal/auth`.
@@ -69,7 +64,10 @@ impl StaffApi {
         state: Data<&AppState>,
         req: &poem::Request,
         body: Json<LoginCommand>,
-    ) -> Result<StaffSignedIn, StaffProblem> {
+    ) -> Result<
+        StaffSignedIn,
+        Problems<{ RATE_LIMITED | JSON_BODY | UNAUTHORIZED | FORBIDDEN | DATABASE }>,
+    > {
         let tokens = state
             .identity
             .accounts
@@ -92,7 +90,8 @@ impl StaffApi {
         &self,
         state: Data<&AppState>,
         refresh: RefreshCookie,
-    ) -> Result<StaffSignedIn, StaffProblem> {
+    ) -> Result<StaffSignedIn, Problems<{ UNAUTHORIZED | FORBIDDEN | UNPROCESSABLE | DATABASE }>>
+    {
         let result = state
             .identity
             .sessions
@@ -124,7 +123,7 @@ impl StaffApi {
         limit: Query<Option<u64>>,
         /// From the previous page's `next_cursor`.
         cursor: Query<Option<String>>,
-    ) -> Result<Json<Page<StaffUserView>>, StaffProblem> {
+    ) -> Result<Json<Page<StaffUserView>>, Problems<{ STAFF | PAGED | DATABASE }>> {
         require_role(&caller, Role::Staff)?;
         let page = page(limit.0, cursor.0)?;
         Ok(Json(
@@ -149,7 +148,8 @@ impl StaffApi {
         state: Data<&AppState>,
         id: Path<UserId>,
         body: Json<StaffUserPatch>,
-    ) -> Result<Json<StaffUserView>, StaffProblem> {
+    ) -> Result<Json<StaffUserView>, Problems<{ STAFF | PARAMS | JSON_BODY | NOT_FOUND | DATABASE }>>
+    {
         require_role(&caller, Role::Staff)?;
         let user = state
             .identity

@@ -5,12 +5,11 @@ use poem_openapi::{OpenApi, payload::Json};
 use trellis_identity::model::{ChangePasswordCommand, Profile, UpdateProfileCommand};
 
 use crate::api::{ApiTags, common::NoContent};
-use crate::{auth::Caller, problems, state::AppState};
-
-problems!(
-    /// Errors of the profile operations.
-    pub ProfileProblem => 400, 401, 403, 404, 409, 422, 429
-);
+use crate::{
+    auth::Caller,
+    error::{Problems, status::*},
+    state::AppState,
+};
 
 /// The caller's account.
 #[derive(Debug, Clone, Copy, Default)]
@@ -24,7 +23,7 @@ impl UsersApi {
         &self,
         caller: Caller,
         state: Data<&AppState>,
-    ) -> Result<Json<Profile>, ProfileProblem> {
+    ) -> Result<Json<Profile>, Problems<{ RATE_LIMITED | SIGNED_IN | NOT_FOUND | DATABASE }>> {
         Ok(Json(
             state.identity.accounts.profile(&state.db, &caller).await?,
         ))
@@ -37,7 +36,10 @@ impl UsersApi {
         caller: Caller,
         state: Data<&AppState>,
         body: Json<UpdateProfileCommand>,
-    ) -> Result<Json<Profile>, ProfileProblem> {
+    ) -> Result<
+        Json<Profile>,
+        Problems<{ RATE_LIMITED | SIGNED_IN | JSON_BODY | UNPROCESSABLE | NOT_FOUND | DATABASE }>,
+    > {
         Ok(Json(
             state
                 .identity
@@ -58,7 +60,20 @@ impl UsersApi {
         caller: Caller,
         state: Data<&AppState>,
         body: Json<ChangePasswordCommand>,
-    ) -> Result<NoContent, ProfileProblem> {
+    ) -> Result<
+        NoContent,
+        Problems<
+            {
+                RATE_LIMITED
+                    | SIGNED_IN
+                    | JSON_BODY
+                    | UNPROCESSABLE
+                    | FORBIDDEN
+                    | NOT_FOUND
+                    | DATABASE
+            },
+        >,
+    > {
         state
             .identity
             .accounts

@@ -18,10 +18,10 @@ use trellis_scheduling::{
 use crate::api::{
     ApiTags,
     common::{Created, page},
-    scheduling::professionals::SchedulingProblem,
 };
 use crate::{
     auth::{Caller, ProfessionalCaller},
+    error::{Problems, status::*},
     state::AppState,
 };
 
@@ -54,7 +54,8 @@ impl AppointmentsApi {
         limit: Query<Option<u64>>,
         /// From the previous page's `next_cursor`.
         cursor: Query<Option<String>>,
-    ) -> Result<Json<Page<AppointmentView>>, SchedulingProblem> {
+    ) -> Result<Json<Page<AppointmentView>>, Problems<{ RATE_LIMITED | PROFESSIONAL | PAGED }>>
+    {
         let page = page(limit.0, cursor.0)?;
         let filter = AppointmentFilter {
             from: from.0,
@@ -83,7 +84,10 @@ impl AppointmentsApi {
         pro: ProfessionalCaller,
         state: Data<&AppState>,
         body: Json<CreateAppointment>,
-    ) -> Result<Created<AppointmentView>, SchedulingProblem> {
+    ) -> Result<
+        Created<AppointmentView>,
+        Problems<{ RATE_LIMITED | PROFESSIONAL | JSON_BODY | UNPROCESSABLE | CONFLICT }>,
+    > {
         let created = state
             .scheduling
             .booking
@@ -103,7 +107,10 @@ impl AppointmentsApi {
         caller: Caller,
         state: Data<&AppState>,
         id: Path<AppointmentId>,
-    ) -> Result<Json<AppointmentView>, SchedulingProblem> {
+    ) -> Result<
+        Json<AppointmentView>,
+        Problems<{ RATE_LIMITED | SIGNED_IN | PARAMS | NOT_FOUND | DATABASE }>,
+    > {
         Ok(Json(
             state
                 .scheduling
@@ -126,7 +133,10 @@ impl AppointmentsApi {
         state: Data<&AppState>,
         id: Path<AppointmentId>,
         body: Json<StatusCommand>,
-    ) -> Result<Json<AppointmentView>, SchedulingProblem> {
+    ) -> Result<
+        Json<AppointmentView>,
+        Problems<{ RATE_LIMITED | PROFESSIONAL | PARAMS | JSON_BODY | UNPROCESSABLE | CONFLICT }>,
+    > {
         let view = state
             .scheduling
             .appointments
@@ -148,7 +158,10 @@ impl AppointmentsApi {
         state: Data<&AppState>,
         id: Path<AppointmentId>,
         body: Json<RescheduleCommand>,
-    ) -> Result<Created<AppointmentView>, SchedulingProblem> {
+    ) -> Result<
+        Created<AppointmentView>,
+        Problems<{ RATE_LIMITED | PROFESSIONAL | PARAMS | JSON_BODY | CONFLICT }>,
+    > {
         let view = state
             .scheduling
             .booking
@@ -171,7 +184,10 @@ impl AppointmentsApi {
         limit: Query<Option<u64>>,
         /// From the previous page's `next_cursor`.
         cursor: Query<Option<String>>,
-    ) -> Result<Json<Page<AppointmentView>>, SchedulingProblem> {
+    ) -> Result<
+        Json<Page<AppointmentView>>,
+        Problems<{ RATE_LIMITED | SIGNED_IN | PAGED | DATABASE }>,
+    > {
         let page = page(limit.0, cursor.0)?;
         Ok(Json(
             state
@@ -194,7 +210,21 @@ impl AppointmentsApi {
         state: Data<&AppState>,
         id: Path<AppointmentId>,
         body: Json<CancelCommand>,
-    ) -> Result<Json<AppointmentView>, SchedulingProblem> {
+    ) -> Result<
+        Json<AppointmentView>,
+        Problems<
+            {
+                RATE_LIMITED
+                    | SIGNED_IN
+                    | PARAMS
+                    | JSON_BODY
+                    | UNPROCESSABLE
+                    | NOT_FOUND
+                    | CONFLICT
+                    | DATABASE
+            },
+        >,
+    > {
         let view = state
             .scheduling
             .appointments

@@ -13,12 +13,12 @@ use trellis_scheduling::{
 };
 
 use crate::api::{ApiTags, common::Created};
-use crate::{auth::OptionalCaller, error::ApiError, idempotency, problems, state::AppState};
-
-problems!(
-    /// Errors of the public booking operations.
-    pub BookingProblem => 400, 401, 404, 409, 422, 429
-);
+use crate::{
+    auth::OptionalCaller,
+    error::{ApiError, Problems, status::*},
+    idempotency,
+    state::AppState,
+};
 
 /// Public booking.
 #[derive(Debug, Clone, Copy, Default)]
@@ -41,7 +41,10 @@ impl BookingApi {
         to: Query<NaiveDate>,
         /// IANA zone for the dates and `local_start`.
         tz: Query<Option<String>>,
-    ) -> Result<Json<Slots>, BookingProblem> {
+    ) -> Result<
+        Json<Slots>,
+        Problems<{ RATE_LIMITED | PARAMS | NOT_FOUND | UNPROCESSABLE | DATABASE }>,
+    > {
         let pro = state
             .scheduling
             .professionals
@@ -68,7 +71,21 @@ impl BookingApi {
         #[oai(name = "Idempotency-Key")]
         idempotency_key: Header<Option<String>>,
         body: Json<BookingCommand>,
-    ) -> Result<Created<AppointmentView>, BookingProblem> {
+    ) -> Result<
+        Created<AppointmentView>,
+        Problems<
+            {
+                RATE_LIMITED
+                    | OPTIONAL_AUTH
+                    | JSON_BODY
+                    | UNPROCESSABLE
+                    | FORBIDDEN
+                    | NOT_FOUND
+                    | CONFLICT
+                    | DATABASE
+            },
+        >,
+    > {
         let pro = state
             .scheduling
             .professionals

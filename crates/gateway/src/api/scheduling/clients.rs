@@ -15,9 +15,12 @@ use trellis_scheduling::{
 use crate::api::{
     ApiTags,
     common::{Created, NoContent, page},
-    scheduling::professionals::SchedulingProblem,
 };
-use crate::{auth::ProfessionalCaller, state::AppState};
+use crate::{
+    auth::ProfessionalCaller,
+    error::{Problems, status::*},
+    state::AppState,
+};
 
 /// Clients.
 #[derive(Debug, Clone, Copy, Default)]
@@ -40,7 +43,7 @@ impl ClientsApi {
         limit: Query<Option<u64>>,
         /// From the previous page's `next_cursor`.
         cursor: Query<Option<String>>,
-    ) -> Result<Json<Page<ClientView>>, SchedulingProblem> {
+    ) -> Result<Json<Page<ClientView>>, Problems<{ RATE_LIMITED | PROFESSIONAL | PAGED }>> {
         let page = page(limit.0, cursor.0)?;
         Ok(Json(
             state
@@ -58,7 +61,12 @@ impl ClientsApi {
         pro: ProfessionalCaller,
         state: Data<&AppState>,
         body: Json<CreateClient>,
-    ) -> Result<Created<ClientView>, SchedulingProblem> {
+    ) -> Result<
+        Created<ClientView>,
+        Problems<
+            { RATE_LIMITED | PROFESSIONAL | JSON_BODY | UNPROCESSABLE | FORBIDDEN | CONFLICT },
+        >,
+    > {
         Ok(Created::Created(Json(
             state
                 .scheduling
@@ -75,7 +83,7 @@ impl ClientsApi {
         pro: ProfessionalCaller,
         state: Data<&AppState>,
         id: Path<ClientId>,
-    ) -> Result<Json<ClientView>, SchedulingProblem> {
+    ) -> Result<Json<ClientView>, Problems<{ RATE_LIMITED | PROFESSIONAL | PARAMS }>> {
         Ok(Json(
             state.scheduling.clients.get(&state.db, &pro, id.0).await?,
         ))
@@ -89,7 +97,10 @@ impl ClientsApi {
         state: Data<&AppState>,
         id: Path<ClientId>,
         body: Json<UpdateClient>,
-    ) -> Result<Json<ClientView>, SchedulingProblem> {
+    ) -> Result<
+        Json<ClientView>,
+        Problems<{ RATE_LIMITED | PROFESSIONAL | PARAMS | JSON_BODY | UNPROCESSABLE | CONFLICT }>,
+    > {
         Ok(Json(
             state
                 .scheduling
@@ -106,7 +117,7 @@ impl ClientsApi {
         pro: ProfessionalCaller,
         state: Data<&AppState>,
         id: Path<ClientId>,
-    ) -> Result<NoContent, SchedulingProblem> {
+    ) -> Result<NoContent, Problems<{ RATE_LIMITED | PROFESSIONAL | PARAMS }>> {
         state
             .scheduling
             .clients
@@ -126,7 +137,7 @@ impl ClientsApi {
         pro: ProfessionalCaller,
         state: Data<&AppState>,
         id: Path<ClientId>,
-    ) -> Result<Json<Vec<NoteView>>, SchedulingProblem> {
+    ) -> Result<Json<Vec<NoteView>>, Problems<{ RATE_LIMITED | PROFESSIONAL | PARAMS }>> {
         Ok(Json(
             state
                 .scheduling
@@ -148,7 +159,10 @@ impl ClientsApi {
         state: Data<&AppState>,
         id: Path<ClientId>,
         body: Json<CreateNote>,
-    ) -> Result<Created<NoteView>, SchedulingProblem> {
+    ) -> Result<
+        Created<NoteView>,
+        Problems<{ RATE_LIMITED | PROFESSIONAL | PARAMS | JSON_BODY | UNPROCESSABLE }>,
+    > {
         Ok(Created::Created(Json(
             state
                 .scheduling

@@ -25,15 +25,9 @@ use crate::api::{
 };
 use crate::{
     auth::{Caller, ProfessionalCaller},
-    error::ApiError,
-    problems,
+    error::{ApiError, Problems, status::*},
     state::AppState,
 };
-
-problems!(
-    /// Errors of the scheduling operations.
-    pub SchedulingProblem => 400, 401, 403, 404, 409, 422, 429
-);
 
 /// Professional profiles and their setup.
 #[derive(Debug, Clone, Copy, Default)]
@@ -49,7 +43,21 @@ impl ProfessionalsApi {
         caller: Caller,
         state: Data<&AppState>,
         body: Json<CreateProfessional>,
-    ) -> Result<Created<ProfessionalView>, SchedulingProblem> {
+    ) -> Result<
+        Created<ProfessionalView>,
+        Problems<
+            {
+                RATE_LIMITED
+                    | SIGNED_IN
+                    | JSON_BODY
+                    | UNPROCESSABLE
+                    | FORBIDDEN
+                    | NOT_FOUND
+                    | CONFLICT
+                    | DATABASE
+            },
+        >,
+    > {
         let (caller, cmd) = (caller.0, body.0);
         state.scheduling.professionals.validate(&cmd)?;
         let txn = state.db.begin().await.map_err(ApiError::internal)?;
@@ -87,7 +95,7 @@ impl ProfessionalsApi {
     async fn me(
         &self,
         pro: ProfessionalCaller,
-    ) -> Result<Json<ProfessionalView>, SchedulingProblem> {
+    ) -> Result<Json<ProfessionalView>, Problems<{ RATE_LIMITED | PROFESSIONAL }>> {
         Ok(Json(pro.view()))
     }
 
@@ -102,7 +110,10 @@ impl ProfessionalsApi {
         pro: ProfessionalCaller,
         state: Data<&AppState>,
         body: Json<UpdateProfessional>,
-    ) -> Result<Json<ProfessionalView>, SchedulingProblem> {
+    ) -> Result<
+        Json<ProfessionalView>,
+        Problems<{ RATE_LIMITED | PROFESSIONAL | JSON_BODY | UNPROCESSABLE }>,
+    > {
         Ok(Json(
             state
                 .scheduling
@@ -118,7 +129,7 @@ impl ProfessionalsApi {
         &self,
         state: Data<&AppState>,
         slug: Path<String>,
-    ) -> Result<Json<PublicProfessional>, SchedulingProblem> {
+    ) -> Result<Json<PublicProfessional>, Problems<{ RATE_LIMITED | NOT_FOUND | DATABASE }>> {
         Ok(Json(
             state
                 .scheduling
@@ -138,7 +149,7 @@ impl ProfessionalsApi {
         &self,
         pro: ProfessionalCaller,
         state: Data<&AppState>,
-    ) -> Result<Json<Vec<ServiceView>>, SchedulingProblem> {
+    ) -> Result<Json<Vec<ServiceView>>, Problems<{ RATE_LIMITED | PROFESSIONAL }>> {
         Ok(Json(state.scheduling.catalog.list(&state.db, &pro).await?))
     }
 
@@ -153,7 +164,10 @@ impl ProfessionalsApi {
         pro: ProfessionalCaller,
         state: Data<&AppState>,
         body: Json<CreateService>,
-    ) -> Result<Created<ServiceView>, SchedulingProblem> {
+    ) -> Result<
+        Created<ServiceView>,
+        Problems<{ RATE_LIMITED | PROFESSIONAL | JSON_BODY | UNPROCESSABLE }>,
+    > {
         Ok(Created::Created(Json(
             state
                 .scheduling
@@ -175,7 +189,10 @@ impl ProfessionalsApi {
         state: Data<&AppState>,
         id: Path<ServiceId>,
         body: Json<UpdateService>,
-    ) -> Result<Json<ServiceView>, SchedulingProblem> {
+    ) -> Result<
+        Json<ServiceView>,
+        Problems<{ RATE_LIMITED | PROFESSIONAL | PARAMS | JSON_BODY | UNPROCESSABLE }>,
+    > {
         Ok(Json(
             state
                 .scheduling
@@ -196,7 +213,7 @@ impl ProfessionalsApi {
         pro: ProfessionalCaller,
         state: Data<&AppState>,
         id: Path<ServiceId>,
-    ) -> Result<NoContent, SchedulingProblem> {
+    ) -> Result<NoContent, Problems<{ RATE_LIMITED | PROFESSIONAL | PARAMS }>> {
         state
             .scheduling
             .catalog
@@ -215,7 +232,7 @@ impl ProfessionalsApi {
         &self,
         pro: ProfessionalCaller,
         state: Data<&AppState>,
-    ) -> Result<Json<Availability>, SchedulingProblem> {
+    ) -> Result<Json<Availability>, Problems<{ RATE_LIMITED | PROFESSIONAL }>> {
         Ok(Json(
             state.scheduling.availability.get(&state.db, &pro).await?,
         ))
@@ -232,7 +249,10 @@ impl ProfessionalsApi {
         pro: ProfessionalCaller,
         state: Data<&AppState>,
         body: Json<Availability>,
-    ) -> Result<Json<Availability>, SchedulingProblem> {
+    ) -> Result<
+        Json<Availability>,
+        Problems<{ RATE_LIMITED | PROFESSIONAL | JSON_BODY | UNPROCESSABLE }>,
+    > {
         Ok(Json(
             state
                 .scheduling
@@ -255,7 +275,10 @@ impl ProfessionalsApi {
         to: Query<NaiveDate>,
         /// `day` (default), `week` or `month`.
         group: Query<Option<RevenueGroup>>,
-    ) -> Result<Json<RevenueReport>, SchedulingProblem> {
+    ) -> Result<
+        Json<RevenueReport>,
+        Problems<{ RATE_LIMITED | PROFESSIONAL | PARAMS | UNPROCESSABLE }>,
+    > {
         let group = group.0.unwrap_or(RevenueGroup::Day);
         Ok(Json(
             trellis_scheduling::service::revenue::revenue(&state.db, &pro, from.0, to.0, group)
@@ -273,7 +296,7 @@ impl ProfessionalsApi {
         &self,
         pro: ProfessionalCaller,
         state: Data<&AppState>,
-    ) -> Result<Json<Vec<TimeOffView>>, SchedulingProblem> {
+    ) -> Result<Json<Vec<TimeOffView>>, Problems<{ RATE_LIMITED | PROFESSIONAL }>> {
         Ok(Json(
             state
                 .scheduling
@@ -294,7 +317,10 @@ impl ProfessionalsApi {
         pro: ProfessionalCaller,
         state: Data<&AppState>,
         body: Json<CreateTimeOff>,
-    ) -> Result<Created<TimeOffView>, SchedulingProblem> {
+    ) -> Result<
+        Created<TimeOffView>,
+        Problems<{ RATE_LIMITED | PROFESSIONAL | JSON_BODY | UNPROCESSABLE }>,
+    > {
         Ok(Created::Created(Json(
             state
                 .scheduling
@@ -315,7 +341,7 @@ impl ProfessionalsApi {
         pro: ProfessionalCaller,
         state: Data<&AppState>,
         id: Path<TimeOffId>,
-    ) -> Result<NoContent, SchedulingProblem> {
+    ) -> Result<NoContent, Problems<{ RATE_LIMITED | PROFESSIONAL | PARAMS }>> {
         state
             .scheduling
             .availability

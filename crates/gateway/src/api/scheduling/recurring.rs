@@ -10,11 +10,14 @@ use trellis_scheduling::{
 use crate::api::{
     ApiTags,
     common::{Created, NoContent},
-    scheduling::professionals::SchedulingProblem,
 };
 use trellis_scheduling::jobs::RECURRING_HORIZON_WEEKS;
 
-use crate::{auth::ProfessionalCaller, state::AppState};
+use crate::{
+    auth::ProfessionalCaller,
+    error::{Problems, status::*},
+    state::AppState,
+};
 
 /// Recurring schedules.
 #[derive(Debug, Clone, Copy, Default)]
@@ -31,7 +34,7 @@ impl RecurringApi {
         &self,
         pro: ProfessionalCaller,
         state: Data<&AppState>,
-    ) -> Result<Json<Vec<RecurringView>>, SchedulingProblem> {
+    ) -> Result<Json<Vec<RecurringView>>, Problems<{ RATE_LIMITED | PROFESSIONAL }>> {
         Ok(Json(
             state.scheduling.recurring.list(&state.db, &pro).await?,
         ))
@@ -51,7 +54,10 @@ impl RecurringApi {
         pro: ProfessionalCaller,
         state: Data<&AppState>,
         body: Json<CreateRecurringSchedule>,
-    ) -> Result<Created<RecurringCreated>, SchedulingProblem> {
+    ) -> Result<
+        Created<RecurringCreated>,
+        Problems<{ RATE_LIMITED | PROFESSIONAL | JSON_BODY | UNPROCESSABLE }>,
+    > {
         let horizon = state.settings.get(&RECURRING_HORIZON_WEEKS).await;
         Ok(Created::Created(Json(
             state
@@ -73,7 +79,7 @@ impl RecurringApi {
         pro: ProfessionalCaller,
         state: Data<&AppState>,
         id: Path<RecurringId>,
-    ) -> Result<NoContent, SchedulingProblem> {
+    ) -> Result<NoContent, Problems<{ RATE_LIMITED | PROFESSIONAL | PARAMS }>> {
         state
             .scheduling
             .recurring

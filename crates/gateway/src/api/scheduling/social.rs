@@ -12,9 +12,12 @@ use trellis_scheduling::model::{CreateReview, FollowView, ReviewView};
 use crate::api::{
     ApiTags,
     common::{Created, NoContent, page},
-    scheduling::professionals::SchedulingProblem,
 };
-use crate::{auth::Caller, state::AppState};
+use crate::{
+    auth::Caller,
+    error::{Problems, status::*},
+    state::AppState,
+};
 
 /// Follows and reviews.
 #[derive(Debug, Clone, Copy, Default)]
@@ -33,7 +36,7 @@ impl SocialApi {
         caller: Caller,
         state: Data<&AppState>,
         slug: Path<String>,
-    ) -> Result<NoContent, SchedulingProblem> {
+    ) -> Result<NoContent, Problems<{ RATE_LIMITED | SIGNED_IN | NOT_FOUND | DATABASE }>> {
         let pro = state
             .scheduling
             .professionals
@@ -58,7 +61,7 @@ impl SocialApi {
         caller: Caller,
         state: Data<&AppState>,
         slug: Path<String>,
-    ) -> Result<NoContent, SchedulingProblem> {
+    ) -> Result<NoContent, Problems<{ RATE_LIMITED | SIGNED_IN | NOT_FOUND | DATABASE }>> {
         let pro = state
             .scheduling
             .professionals
@@ -86,7 +89,8 @@ impl SocialApi {
         limit: Query<Option<u64>>,
         /// From the previous page's `next_cursor`.
         cursor: Query<Option<String>>,
-    ) -> Result<Json<Page<FollowView>>, SchedulingProblem> {
+    ) -> Result<Json<Page<FollowView>>, Problems<{ RATE_LIMITED | SIGNED_IN | PAGED | DATABASE }>>
+    {
         let page = page(limit.0, cursor.0)?;
         Ok(Json(
             state
@@ -111,7 +115,8 @@ impl SocialApi {
         limit: Query<Option<u64>>,
         /// From the previous page's `next_cursor`.
         cursor: Query<Option<String>>,
-    ) -> Result<Json<Page<ReviewView>>, SchedulingProblem> {
+    ) -> Result<Json<Page<ReviewView>>, Problems<{ RATE_LIMITED | PAGED | NOT_FOUND | DATABASE }>>
+    {
         let pro = state
             .scheduling
             .professionals
@@ -139,7 +144,21 @@ impl SocialApi {
         state: Data<&AppState>,
         slug: Path<String>,
         body: Json<CreateReview>,
-    ) -> Result<Created<ReviewView>, SchedulingProblem> {
+    ) -> Result<
+        Created<ReviewView>,
+        Problems<
+            {
+                RATE_LIMITED
+                    | SIGNED_IN
+                    | JSON_BODY
+                    | UNPROCESSABLE
+                    | FORBIDDEN
+                    | NOT_FOUND
+                    | CONFLICT
+                    | DATABASE
+            },
+        >,
+    > {
         let pro = state
             .scheduling
             .professionals

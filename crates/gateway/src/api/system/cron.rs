@@ -3,13 +3,17 @@
 use poem::web::Data;
 use poem_openapi::{Object, OpenApi, param::Path, payload::Json};
 
-use crate::{api::ApiTags, auth::CronAuth, error::ApiError, jobs, problems, state::AppState};
+use crate::{
+    api::ApiTags,
+    auth::CronAuth,
+    error::{ApiError, Problems, status::*},
+    jobs,
+    state::AppState,
+};
 
-problems!(
-    /// Errors of the cron triggers (404 while `CRON_SECRET` is unset, or for
-    /// a job that does not exist).
-    pub CronProblem => 401, 404
-);
+/// 401 for a wrong secret; 404 while `CRON_SECRET` is unset (the triggers do
+/// not exist) or for a job that does not exist.
+type CronProblem = Problems<{ UNAUTHORIZED | NOT_FOUND }>;
 
 /// What a triggered run did.
 #[derive(Debug, Clone, Object)]

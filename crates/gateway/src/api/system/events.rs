@@ -11,14 +11,9 @@ use trellis_kernel::{
 use crate::{
     api::{ApiTags, common::page},
     auth::{Caller, require_role},
-    problems,
+    error::{Problems, status::*},
     state::AppState,
 };
-
-problems!(
-    /// Errors of the events list.
-    pub EventsProblem => 400, 401, 403, 422
-);
 
 /// The event outbox.
 #[derive(Debug, Clone, Copy, Default)]
@@ -40,7 +35,7 @@ impl EventsApi {
         limit: Query<Option<u64>>,
         /// From the previous page's `next_cursor`.
         cursor: Query<Option<String>>,
-    ) -> Result<Json<Page<EventView>>, EventsProblem> {
+    ) -> Result<Json<Page<EventView>>, Problems<{ STAFF | PAGED | DATABASE }>> {
         require_role(&caller, Role::Staff)?;
         let page = page(limit.0, cursor.0)?;
         Ok(Json(outbox::list(&state.db, status.0, &page).await?))

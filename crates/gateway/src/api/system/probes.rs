@@ -5,7 +5,11 @@ use poem_openapi::{Object, OpenApi, payload::Json};
 use sea_orm_migration::MigratorTrait;
 use trellis_migration::Migrator;
 
-use crate::{api::ApiTags, error::ApiError, problems, state::AppState};
+use crate::{
+    api::ApiTags,
+    error::{ApiError, Problems, status::*},
+    state::AppState,
+};
 
 /// The process answers.
 #[derive(Debug, Object)]
@@ -27,11 +31,6 @@ pub struct Readiness {
     pub migrations: String,
 }
 
-problems!(
-    /// The service cannot serve yet (503).
-    pub NotReady => 503
-);
-
 /// Probes for load balancers and orchestrators.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemApi;
@@ -40,16 +39,20 @@ pub struct SystemApi;
 impl SystemApi {
     /// Liveness: the process is up. Touches nothing else.
     #[oai(path = "/healthz", method = "get", operation_id = "health")]
-    async fn health(&self) -> Json<Health> {
-        Json(Health {
+    // Only 500, which every route can answer: a panic is caught and answered as one.
+    async fn health(&self) -> Result<Json<Health>, Problems<0>> {
+        Ok(Json(Health {
             status: "ok".into(),
             version: env!("CARGO_PKG_VERSION").into(),
-        })
+        }))
     }
 
     /// Readiness: the database is reachable and every migration applied.
     #[oai(path = "/readyz", method = "get", operation_id = "ready")]
-    async fn ready(&self, state: Data<&AppState>) -> Result<Json<Readiness>, NotReady> {
+    async fn ready(
+        &self,
+        state: Data<&AppState>,
+    ) -> Result<Json<Readiness>, Problems<{ UNAVAILABLE }>> {
         state
             .db
             .ping()

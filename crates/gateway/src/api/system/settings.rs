@@ -14,8 +14,7 @@ use trellis_kernel::{
 use crate::{
     api::ApiTags,
     auth::{Caller, require_role},
-    error::ApiError,
-    problems,
+    error::{ApiError, Problems, status::*},
     state::AppState,
 };
 
@@ -50,11 +49,6 @@ impl From<SettingValue> for SettingView {
     }
 }
 
-problems!(
-    /// Errors of the settings operations.
-    pub SettingsProblem => 400, 401, 403, 422
-);
-
 fn page(values: Vec<SettingValue>) -> Page<SettingView> {
     Page {
         items: values.into_iter().map(SettingView::from).collect(),
@@ -86,7 +80,7 @@ impl SettingsApi {
         &self,
         caller: Caller,
         state: Data<&AppState>,
-    ) -> Result<Json<Page<SettingView>>, SettingsProblem> {
+    ) -> Result<Json<Page<SettingView>>, Problems<{ STAFF }>> {
         require_role(&caller, Role::Staff)?;
         let values = state.settings.list().await.map_err(ApiError::internal)?;
         Ok(Json(page(values)))
@@ -100,7 +94,7 @@ impl SettingsApi {
         caller: Caller,
         state: Data<&AppState>,
         body: Json<BTreeMap<String, serde_json::Value>>,
-    ) -> Result<Json<Page<SettingView>>, SettingsProblem> {
+    ) -> Result<Json<Page<SettingView>>, Problems<{ STAFF | JSON_BODY | UNPROCESSABLE }>> {
         require_role(&caller, Role::Staff)?;
         let values = state
             .settings
