@@ -282,3 +282,72 @@ async fn concurrent_dispatchers_deliver_each_event_once() {
         assert_eq!(shared.calls(id), 1);
     }
 }
+
+/// Panics on every event.
+struct Panicker;
+
+#[async_trait::async_trait]
+impl Subscriber for Panicker {
+    fn name(&self) -> &'static str {
+        "panicker"
+    }
+
+    fn kinds(&self) -> &'static [&'static str] {
+        &["thing.happened"]
+    }
+
+    async fn handle(&self, _event: &Event) -> Result<(), HandlerError> {
+        panic!("a bug in a subscriber")
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_subscriber_is_a_retryable_failure_not_a_dead_dispatcher() {
+    let w = world().await;
+    let id = w.record(1).await;
+    let dispatcher = w.dispatcher(vec![Arc::new(Panicker)], "one");
+    let report = dispatcher.dispatch_due(&w.db, 10).await.unwrap();
+    assert_eq!(report.retrying, 1);
+    let row = w.row(id).await;
+    assert_eq!(row.status, "pending");
+    assert!(row.last_error.unwrap().contains("panicked"));
+}
+
+#[tokio::test]
+async fn only_kinds_with_a_local_subscriber_are_claimed() {
+    let w = world().await;
+    let clock = w.shared_clock();
+    let unknown = NewEvent::new("other.thing", 1, &1).unwrap();
+    let id = outbox::record(&w.db, &clock, unknown).await.unwrap();
+    let dispatcher = w.dispatcher(vec![Recorder::new("r", 0)], "old-build");
+    assert_eq!(dispatcher.dispatch_due(&w.db, 10).await.unwrap().claimed, 0);
+    assert_eq!(
+        w.row(id).await.status,
+        "pending",
+        "left for whoever knows it"
+    );
+}
+
+#[tokio::test]
+async fn a_dead_sensitive_event_keeps_no_secret() {
+    let w = world().await;
+    let payload = serde_json::json!({"link": "secret"});
+    let event = NewEvent::new("thing.happened", 1, &payload)
+        .unwrap()
+        .sensitive();
+    let id = outbox::record(&w.db, &w.shared_clock(), event)
+        .await
+        .unwrap();
+    let refusing = Arc::new(Recorder {
+        name: "refusing",
+        failures: u32::MAX,
+        permanent: true,
+        seen: Mutex::new(HashMap::new()),
+    });
+    w.dispatcher(vec![refusing], "one")
+        .dispatch_due(&w.db, 10)
+        .await
+        .unwrap();
+    let row = w.row(id).await;
+    assert_eq!((row.status.as_str(), row.payload.as_str()), ("dead", "{}"));
+}

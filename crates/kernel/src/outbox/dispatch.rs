@@ -7,7 +7,9 @@ use sea_orm::{
     EntityTrait, QueryFilter, SqlErr, Statement, sea_query::Expr,
 };
 
-use super::{Event, EventStatus, Subscriber, entity};
+use futures_util::FutureExt;
+
+use super::{Event, EventStatus, HandlerError, Subscriber, entity};
 use crate::{clock::SharedClock, id::EventId};
 
 /// How failed deliveries are retried.
@@ -125,48 +127,72 @@ impl Dispatcher {
         Ok(report)
     }
 
+    /// The kinds some subscriber here wants: the only ones this dispatcher
+    /// claims, so an instance that does not know a kind (an older build
+    /// during a rolling deploy) never settles it for the ones that do.
+    fn kinds(&self) -> Vec<&'static str> {
+        let mut kinds: Vec<&'static str> = self
+            .subscribers
+            .iter()
+            .flat_map(|s| s.kinds().iter().copied())
+            .collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        kinds
+    }
+
     /// Marks due events as ours and returns them.
     async fn claim(&self, db: &DatabaseConnection, batch: u32) -> Result<Vec<Event>, DbErr> {
+        let kinds = self.kinds();
+        if kinds.is_empty() {
+            return Ok(Vec::new());
+        }
         let now = self.clock.now();
         let until = now + chrono(self.policy.claim_ttl);
         let backend = db.get_database_backend();
+        let mut values: Vec<sea_orm::Value> = vec![
+            self.holder.clone().into(),
+            until.into(),
+            now.into(),
+            now.into(),
+            i64::from(batch).into(),
+        ];
+        values.extend(kinds.iter().map(|k| sea_orm::Value::from(*k)));
         let sql = match backend {
             DbBackend::Postgres => {
-                "UPDATE outbox_events SET status = 'processing', claimed_by = $1, \
-                 claimed_until = $2, attempts = attempts + 1 \
-                 WHERE id IN (SELECT id FROM outbox_events \
-                   WHERE (status = 'pending' AND available_at <= $3) \
-                      OR (status = 'processing' AND claimed_until <= $3) \
-                   ORDER BY available_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
-                 RETURNING id"
+                let list: Vec<String> = (6..6 + kinds.len()).map(|n| format!("${n}")).collect();
+                format!(
+                    "UPDATE outbox_events SET status = 'processing', claimed_by = $1, \
+                     claimed_until = $2, attempts = attempts + 1 \
+                     WHERE id IN (SELECT id FROM outbox_events \
+                       WHERE ((status = 'pending' AND available_at <= $3) \
+                          OR (status = 'processing' AND claimed_until <= $4)) \
+                         AND kind IN ({}) \
+                       ORDER BY available_at, id LIMIT $5 FOR UPDATE SKIP LOCKED) \
+                     RETURNING id",
+                    list.join(", ")
+                )
             }
             _ => {
-                "UPDATE outbox_events SET status = 'processing', claimed_by = ?, \
-                 claimed_until = ?, attempts = attempts + 1 \
-                 WHERE id IN (SELECT id FROM outbox_events \
-                   WHERE (status = 'pending' AND available_at <= ?) \
-                      OR (status = 'processing' AND claimed_until <= ?) \
-                   ORDER BY available_at, id LIMIT ?) \
-                 RETURNING id"
+                let list = vec!["?"; kinds.len()].join(", ");
+                // SQLite binds positionally: the kinds come last, so the
+                // LIMIT moves after them.
+                let limit = values.remove(4);
+                values.push(limit);
+                format!(
+                    "UPDATE outbox_events SET status = 'processing', claimed_by = ?, \
+                     claimed_until = ?, attempts = attempts + 1 \
+                     WHERE id IN (SELECT id FROM outbox_events \
+                       WHERE ((status = 'pending' AND available_at <= ?) \
+                          OR (status = 'processing' AND claimed_until <= ?)) \
+                         AND kind IN ({list}) \
+                       ORDER BY available_at, id LIMIT ?) \
+                     RETURNING id"
+                )
             }
         };
-        let values: Vec<sea_orm::Value> = match backend {
-            DbBackend::Postgres => vec![
-                self.holder.clone().into(),
-                until.into(),
-                now.into(),
-                i64::from(batch).into(),
-            ],
-            _ => vec![
-                self.holder.clone().into(),
-                until.into(),
-                now.into(),
-                now.into(),
-                i64::from(batch).into(),
-            ],
-        };
         let rows = db
-            .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+            .query_all_raw(Statement::from_sql_and_values(backend, &sql, values))
             .await?;
         let ids = rows
             .iter()
@@ -210,7 +236,13 @@ impl Dispatcher {
             if !wanted || done.contains(subscriber.name()) {
                 continue;
             }
-            match subscriber.handle(event).await {
+            if !self.renew(db, event).await? {
+                // Our claim expired and another dispatcher took the event:
+                // it is theirs now, whatever we did so far is remembered.
+                tracing::warn!(event_id = %event.id, "event claim lost; leaving it to its new holder");
+                return Ok(EventStatus::Processing);
+            }
+            match self.call(subscriber.as_ref(), event).await {
                 Ok(()) => self.remember(db, event.id, subscriber.name()).await?,
                 Err(err) => {
                     tracing::warn!(
@@ -234,6 +266,39 @@ impl Dispatcher {
             tracing::error!(event_id = %event.id, kind = %event.kind, attempts = event.attempt, "event dead-lettered");
         }
         Ok(status)
+    }
+
+    /// Extends our claim on `event` for one more subscriber call; false if
+    /// the claim is no longer ours.
+    async fn renew(&self, db: &DatabaseConnection, event: &Event) -> Result<bool, DbErr> {
+        use entity::event::{Column, Entity};
+        let until = self.clock.now() + chrono(self.policy.claim_ttl);
+        let renewed = Entity::update_many()
+            .col_expr(Column::ClaimedUntil, Expr::value(Some(until)))
+            .filter(Column::Id.eq(event.id))
+            .filter(Column::ClaimedBy.eq(self.holder.as_str()))
+            .filter(Column::Status.eq(EventStatus::Processing.as_str()))
+            .filter(Column::Attempts.eq(i32::try_from(event.attempt).unwrap_or(i32::MAX)))
+            .exec(db)
+            .await?
+            .rows_affected;
+        Ok(renewed == 1)
+    }
+
+    /// One subscriber call, bounded well inside the claim (half of it) and
+    /// with a panic turned into a retryable failure, so neither a hung
+    /// transport nor a bug can stop the dispatcher or outlive the claim.
+    async fn call(&self, subscriber: &dyn Subscriber, event: &Event) -> Result<(), HandlerError> {
+        let limit = self.policy.claim_ttl / 2;
+        let call = std::panic::AssertUnwindSafe(subscriber.handle(event)).catch_unwind();
+        match tokio::time::timeout(limit, call).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_panic)) => Err(HandlerError::transient("the subscriber panicked")),
+            Err(_elapsed) => Err(HandlerError::transient(format!(
+                "no answer within {} s",
+                limit.as_secs()
+            ))),
+        }
     }
 
     async fn remember(
@@ -286,20 +351,23 @@ impl Dispatcher {
                 .col_expr(Column::LastError, Expr::value(Some(truncated(error)))),
             _ => update.col_expr(Column::LastError, Expr::value(Some(truncated(error)))),
         };
+        if matches!(status, EventStatus::Delivered | EventStatus::Dead) {
+            // A settled event keeps no secret (one-time links in emails):
+            // erased in the same statement, so no crash can leave it behind.
+            update = update.col_expr(
+                Column::Payload,
+                Expr::case(Column::Sensitive.eq(true), Expr::value("{}"))
+                    .finally(Expr::col(Column::Payload))
+                    .into(),
+            );
+        }
         update
             .filter(Column::Id.eq(event.id))
             .filter(Column::ClaimedBy.eq(self.holder.as_str()))
+            .filter(Column::Status.eq(EventStatus::Processing.as_str()))
+            .filter(Column::Attempts.eq(i32::try_from(event.attempt).unwrap_or(i32::MAX)))
             .exec(db)
             .await?;
-        if matches!(status, EventStatus::Delivered | EventStatus::Dead) {
-            // A settled event keeps no secret (one-time links in emails).
-            Entity::update_many()
-                .col_expr(Column::Payload, Expr::value("{}"))
-                .filter(Column::Id.eq(event.id))
-                .filter(Column::Sensitive.eq(true))
-                .exec(db)
-                .await?;
-        }
         Ok(())
     }
 }
