@@ -1,15 +1,18 @@
 //! Accounts: registration, upgrade, password and profile.
 
 use poem_openapi::{Object, types::MaybeUndefined};
-use trellis_kernel::{Role, Timestamp, id::UserId};
+use trellis_kernel::{
+    Role, Timestamp,
+    id::UserId,
+    types::{Email, Phone, TimeZone},
+};
 use validator::Validate;
 
 /// Create an account.
 #[derive(Debug, Clone, Object, Validate)]
 pub struct RegisterCommand {
     /// Email address; normalised to lowercase.
-    #[validate(length(max = 254))]
-    pub email: String,
+    pub email: Email,
     /// At least 10 characters, not the email, not a common password.
     #[oai(write_only)]
     pub password: String,
@@ -22,8 +25,7 @@ pub struct RegisterCommand {
 #[derive(Debug, Clone, Object, Validate)]
 pub struct UpgradeCommand {
     /// Email address.
-    #[validate(length(max = 254))]
-    pub email: String,
+    pub email: Email,
     /// Password, with the same rules as `register`.
     #[oai(write_only)]
     pub password: String,
@@ -50,11 +52,11 @@ pub struct UpdateProfileCommand {
     /// Display name.
     pub name: MaybeUndefined<String>,
     /// Contact phone (international form). Signing in by phone needs a code.
-    pub phone: MaybeUndefined<String>,
+    pub phone: MaybeUndefined<Phone>,
     /// Preferred locale (BCP 47, such as `pt-BR`).
     pub locale: MaybeUndefined<String>,
     /// Preferred IANA time zone.
-    pub time_zone: MaybeUndefined<String>,
+    pub time_zone: MaybeUndefined<TimeZone>,
 }
 
 /// The user part of a token response.

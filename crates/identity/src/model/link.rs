@@ -7,6 +7,8 @@ use validator::Validate;
 #[derive(Debug, Clone, Object, Validate)]
 pub struct PasswordResetRequest {
     /// The account's email.
+    // Text, not `Email`: the answer is 202 whatever was typed, so it never
+    // tells whether an address has an account.
     #[validate(length(max = 254))]
     pub email: String,
 }

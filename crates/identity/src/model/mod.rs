@@ -3,7 +3,8 @@
 //!
 //! These types are part of the domain's contract, so they carry their OpenAPI
 //! schema (`Object`) and their field rules (`Validate`); services validate
-//! every command before acting on it.
+//! every command before acting on it. Fields of the kernel's value types
+//! (`Email`, `Phone`, `TimeZone`) arrive parsed and are trusted as they are.
 //!
 //! An optional field of a view is omitted when it has no value, never sent
 //! as `null`: every `Object` a response carries is marked

@@ -5,6 +5,7 @@ use trellis_kernel::{
     Timestamp,
     id::{OrgId, UserId},
     ports::OrgRole,
+    types::Email,
 };
 use validator::Validate;
 
@@ -42,8 +43,7 @@ pub struct OrgView {
 #[derive(Debug, Clone, Object, Validate)]
 pub struct AddMemberCommand {
     /// The email of an existing account.
-    #[validate(length(max = 254))]
-    pub email: String,
+    pub email: Email,
     /// Role to grant.
     pub role: OrgRole,
 }

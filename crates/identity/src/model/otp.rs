@@ -1,14 +1,14 @@
 //! Sign-in with a code sent to a phone.
 
 use poem_openapi::Object;
+use trellis_kernel::types::Phone;
 use validator::Validate;
 
 /// Send a sign-in code to a phone.
 #[derive(Debug, Clone, Object, Validate)]
 pub struct OtpRequestCommand {
     /// International number, such as `+351912345678`.
-    #[validate(length(max = 32))]
-    pub phone: String,
+    pub phone: Phone,
 }
 
 /// A code was sent.
@@ -25,8 +25,7 @@ pub struct OtpSent {
 #[derive(Debug, Clone, Object, Validate)]
 pub struct OtpVerifyCommand {
     /// The number the code was sent to.
-    #[validate(length(max = 32))]
-    pub phone: String,
+    pub phone: Phone,
     /// The six digits.
     #[validate(length(equal = 6))]
     pub code: String,

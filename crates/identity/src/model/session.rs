@@ -19,6 +19,8 @@ pub struct ClientInfo {
 #[derive(Debug, Clone, Object, Validate)]
 pub struct LoginCommand {
     /// Email address.
+    // Text, not `Email`: a malformed address fails like any unknown one
+    // (401 `auth.invalid_credentials`), so sign-in has one way to fail.
     #[validate(length(max = 254))]
     pub email: String,
     /// Password.

@@ -2,7 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use poem_openapi::Object;
-use trellis_kernel::Timestamp;
+use trellis_kernel::{
+    Timestamp,
+    types::{Email, Phone},
+};
 use validator::Validate;
 
 use crate::{
@@ -17,9 +20,9 @@ pub struct BookingClient {
     #[validate(length(min = 1, max = 200))]
     pub name: String,
     /// International phone; phone or email is required.
-    pub phone: Option<String>,
+    pub phone: Option<Phone>,
     /// Email; phone or email is required.
-    pub email: Option<String>,
+    pub email: Option<Email>,
 }
 
 /// A public booking.

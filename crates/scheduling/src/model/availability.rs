@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use poem_openapi::Object;
-use trellis_kernel::Timestamp;
+use trellis_kernel::{Timestamp, types::LocalTime};
 use validator::Validate;
 
 use crate::ids::TimeOffId;
@@ -14,9 +14,9 @@ pub struct AvailabilityRule {
     /// ISO weekday: 1 = Monday … 7 = Sunday.
     pub weekday: u8,
     /// Local start, `HH:MM`.
-    pub start: String,
+    pub start: LocalTime,
     /// Local end, `HH:MM` (`24:00` for midnight).
-    pub end: String,
+    pub end: LocalTime,
 }
 
 /// The weekly working hours, replaced as a whole.

@@ -1,6 +1,7 @@
 //! The catalog: services a professional offers.
 
 use poem_openapi::Object;
+use trellis_kernel::types::Currency;
 use validator::Validate;
 
 use crate::ids::ServiceId;
@@ -18,7 +19,7 @@ pub struct CreateService {
     #[validate(range(min = 0))]
     pub price_minor: i64,
     /// ISO 4217 code, such as `EUR`.
-    pub currency: String,
+    pub currency: Currency,
     /// Kept free before each appointment (default 0).
     #[validate(range(min = 0, max = 240))]
     pub buffer_before_minutes: Option<i32>,
@@ -54,7 +55,7 @@ pub struct UpdateService {
     #[validate(range(min = 0))]
     pub price_minor: Option<i64>,
     /// ISO 4217 code.
-    pub currency: Option<String>,
+    pub currency: Option<Currency>,
     /// Buffer before.
     #[validate(range(min = 0, max = 240))]
     pub buffer_before_minutes: Option<i32>,

@@ -1,7 +1,10 @@
 //! A professional's clients and the notes kept on them.
 
 use poem_openapi::{Object, types::MaybeUndefined};
-use trellis_kernel::Timestamp;
+use trellis_kernel::{
+    Timestamp,
+    types::{Email, Phone},
+};
 use validator::Validate;
 
 use crate::ids::{ClientId, NoteId};
@@ -13,9 +16,9 @@ pub struct CreateClient {
     #[validate(length(min = 1, max = 200))]
     pub name: String,
     /// International phone.
-    pub phone: Option<String>,
+    pub phone: Option<Phone>,
     /// Email.
-    pub email: Option<String>,
+    pub email: Option<Email>,
 }
 
 /// Change a client; absent fields stay, `null` clears.
@@ -24,9 +27,9 @@ pub struct UpdateClient {
     /// Name.
     pub name: Option<String>,
     /// International phone.
-    pub phone: MaybeUndefined<String>,
+    pub phone: MaybeUndefined<Phone>,
     /// Email.
-    pub email: MaybeUndefined<String>,
+    pub email: MaybeUndefined<Email>,
 }
 
 /// A client.

@@ -1,5 +1,8 @@
 //! Commands and views of the scheduling API, one file per aggregate.
 //!
+//! Commands carry the kernel's value types (`Slug`, `TimeZone`, `Currency`,
+//! `LocalTime`, `Email`, `Phone`): they arrive parsed, and services trust them.
+//!
 //! An optional field of a view is omitted when it has no value, never sent
 //! as `null`: every view is marked `#[oai(skip_serializing_if_is_none)]`
 //! (the rule of every domain; see `trellis_identity::model`).

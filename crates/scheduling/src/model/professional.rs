@@ -6,6 +6,7 @@ use chrono_tz::Tz;
 use poem_openapi::{Object, types::MaybeUndefined};
 use trellis_kernel::Timestamp;
 use trellis_kernel::id::{OrgId, UserId};
+use trellis_kernel::types::{Slug, TimeZone};
 use validator::Validate;
 
 use super::ServiceView;
@@ -61,12 +62,12 @@ impl From<professional::Model> for Professional {
 #[derive(Debug, Clone, Object, Validate)]
 pub struct CreateProfessional {
     /// Public handle: 3 to 64 of a-z, 0-9 and `-`; some words are reserved.
-    pub slug: String,
+    pub slug: Slug,
     /// Display name.
     #[validate(length(min = 1, max = 200))]
     pub name: String,
     /// IANA time zone of the working hours, such as `Europe/Lisbon`.
-    pub time_zone: String,
+    pub time_zone: TimeZone,
     /// About.
     #[validate(length(max = 5000))]
     pub bio: Option<String>,
@@ -82,7 +83,7 @@ pub struct UpdateProfessional {
     /// About (`null` clears).
     pub bio: MaybeUndefined<String>,
     /// IANA time zone.
-    pub time_zone: Option<String>,
+    pub time_zone: Option<TimeZone>,
 }
 
 /// A professional, as its owner sees it.

@@ -1,7 +1,7 @@
 //! Recurring schedules and what materializing them created.
 
 use poem_openapi::Object;
-use trellis_kernel::Timestamp;
+use trellis_kernel::{Timestamp, types::LocalTime};
 use validator::Validate;
 
 use super::AppointmentView;
@@ -18,7 +18,7 @@ pub struct CreateRecurringSchedule {
     #[validate(range(min = 1, max = 7))]
     pub weekday: u8,
     /// Local start, `HH:MM`, in the professional's zone.
-    pub time: String,
+    pub time: LocalTime,
     /// 1 = weekly (default), 2 = every other week, up to 12.
     #[validate(range(min = 1, max = 12))]
     pub interval_weeks: Option<u32>,
