@@ -35,6 +35,7 @@ use crate::{
     mail::LettreMailer,
     middleware::{
         body_limit::BodyLimit,
+        field_errors::FieldErrors,
         metrics::{Metrics, MetricsMiddleware},
         rate_limit::{self, GovernorStore, RateLimit},
         request_id::{REQUEST_ID, RequestIdMiddleware},
@@ -234,8 +235,9 @@ impl App {
         &self.state
     }
 
-    /// Wraps routes in the request pipeline (see `middleware`).
-    fn pipeline(&self, routes: Route) -> impl Endpoint<Output = Response> + use<> {
+    /// Wraps routes in the request pipeline (see `middleware`); `spec` is
+    /// the OpenAPI document of the routes (its request schemas name fields).
+    fn pipeline(&self, routes: Route, spec: &str) -> impl Endpoint<Output = Response> + use<> {
         let config = &self.state.config;
         let cors = (!config.http.cors_origins.is_empty()).then(|| {
             Cors::new()
@@ -265,6 +267,7 @@ impl App {
                 .max_age(600)
         });
         routes
+            .with(FieldErrors::new(spec))
             .with(CatchPanic::new().with_handler(|_| {
                 poem::error::ResponseError::as_response(&ApiError::internal(std::io::Error::other(
                     "handler panicked",
@@ -283,22 +286,24 @@ impl App {
     /// The public listener's endpoint: `/api/v1`, probes, spec and Swagger UI.
     pub fn public_endpoint(&self) -> impl Endpoint<Output = Response> + use<> {
         let service = api::public_service();
+        let spec = service.spec();
         let routes = Route::new()
             .at("/openapi.json", service.spec_endpoint())
             .nest("/docs", service.swagger_ui())
             .nest("/", service);
-        self.pipeline(routes)
+        self.pipeline(routes, &spec)
     }
 
     /// The internal listener's endpoint: control center, metrics, its own docs.
     pub fn internal_endpoint(&self) -> impl Endpoint<Output = Response> + use<> {
         let service = api::internal_service();
+        let spec = service.spec();
         let routes = Route::new()
             .at("/openapi.json", service.spec_endpoint())
             .nest("/docs", service.swagger_ui())
             .at("/metrics", poem::get(metrics))
             .nest("/", service);
-        self.pipeline(routes)
+        self.pipeline(routes, &spec)
     }
 
     /// Binds both listeners (port 0 picks a free port).

@@ -5,7 +5,9 @@
 //! [`status`] building blocks), and wraps an [`ApiError`]. Everything poem
 //! or poem-openapi rejects before a handler runs (malformed JSON, wrong
 //! content type, unknown route, method not allowed, missing token) is
-//! converted by [`into_problem_response`].
+//! converted by [`into_problem_response`]; a value a kernel type refuses (a
+//! body field, see `middleware::field_errors`, or a query parameter) is a
+//! 422 naming it.
 //! A 5xx never shows internal text: it logs the cause under an error id and
 //! returns only that id.
 
@@ -294,6 +296,13 @@ fn classify(err: &poem::Error) -> ApiError {
     if err.is::<ParseRequestPayloadError>() {
         let detail = err.to_string().replace("parse request payload error: ", "");
         return ApiError::new(S::BAD_REQUEST, "request.invalid_body", detail);
+    }
+    if let Some(param) = err.downcast_ref::<ParseParamError>()
+        && let Some(reason) = trellis_kernel::types::parse_failure(&param.reason)
+    {
+        // A kernel value type refused the parameter (`tz=Mars/Base`): a field
+        // error like a refused body field, not a malformed request.
+        return ApiError::validation(vec![FieldError::new(param.name, reason)]);
     }
     if err.is::<ParseParamError>() || err.is::<ParsePathError>() {
         return ApiError::new(S::BAD_REQUEST, "request.invalid_parameter", err.to_string());

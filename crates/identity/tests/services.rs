@@ -109,7 +109,7 @@ async fn register(w: &World, email: &str) -> trellis_identity::model::AuthTokens
         .register(
             &w.db,
             RegisterCommand {
-                email: email.into(),
+                email: email.parse().unwrap(),
                 password: PASSWORD.into(),
                 name: None,
             },
@@ -232,7 +232,7 @@ async fn phone_codes_expire_after_five_minutes() {
         .request(
             &w.db,
             OtpRequestCommand {
-                phone: phone.into(),
+                phone: phone.parse().unwrap(),
             },
         )
         .await
@@ -245,7 +245,7 @@ async fn phone_codes_expire_after_five_minutes() {
         .verify(
             &w.db,
             OtpVerifyCommand {
-                phone: phone.into(),
+                phone: phone.parse().unwrap(),
                 code,
             },
             &ClientInfo::default(),
@@ -282,7 +282,7 @@ async fn memberships_answer_roles_for_other_domains() {
             &w.db,
             &access,
             AddMemberCommand {
-                email: "member@example.com".into(),
+                email: "member@example.com".parse().unwrap(),
                 role: OrgRole::Member,
             },
         )

@@ -1,8 +1,10 @@
 //! Contact details, parsed once into types that are known to be valid.
 
-use std::{fmt, str::FromStr};
+use std::fmt;
 
 use validator::ValidateEmail;
+
+use crate::types::{string_schema, string_type};
 
 /// A normalised email address (trimmed, lowercase, at most 254 bytes).
 ///
@@ -14,21 +16,10 @@ use validator::ValidateEmail;
 #[serde(try_from = "String", into = "String")]
 pub struct Email(String);
 
-impl TryFrom<String> for Email {
-    type Error = &'static str;
-
-    fn try_from(raw: String) -> Result<Self, Self::Error> {
-        Self::parse(&raw)
-    }
-}
-
-impl From<Email> for String {
-    fn from(email: Email) -> Self {
-        email.0
-    }
-}
-
 impl Email {
+    /// The OpenAPI format.
+    pub const FORMAT: &'static str = "email";
+
     /// Parses and normalises an address.
     pub fn parse(raw: &str) -> Result<Self, &'static str> {
         let email = raw.trim().to_lowercase();
@@ -62,21 +53,10 @@ impl fmt::Display for Email {
 #[serde(try_from = "String", into = "String")]
 pub struct Phone(String);
 
-impl TryFrom<String> for Phone {
-    type Error = &'static str;
-
-    fn try_from(raw: String) -> Result<Self, Self::Error> {
-        Self::parse(&raw)
-    }
-}
-
-impl From<Phone> for String {
-    fn from(phone: Phone) -> Self {
-        phone.0
-    }
-}
-
 impl Phone {
+    /// The OpenAPI format.
+    pub const FORMAT: &'static str = "phone";
+
     /// Parses a number written with an international prefix (`+` or `00`);
     /// spaces, dots, dashes and parentheses are ignored.
     pub fn parse(raw: &str) -> Result<Self, &'static str> {
@@ -117,11 +97,25 @@ impl fmt::Display for Phone {
     }
 }
 
-/// Checks an IANA time zone name (`Europe/Lisbon`).
-pub fn parse_time_zone(name: &str) -> Result<chrono_tz::Tz, &'static str> {
-    chrono_tz::Tz::from_str(name.trim())
-        .map_err(|_| "must be an IANA time zone such as Europe/Lisbon")
-}
+string_type!(
+    Email,
+    poem_openapi::registry::MetaSchema {
+        max_length: Some(254),
+        ..string_schema(
+            "An email address (trimmed and lowercased).",
+            "ana@example.com"
+        )
+    }
+);
+
+string_type!(
+    Phone,
+    string_schema(
+        "An international phone number (+ or 00, then 8 to 15 digits; spaces, dots, \
+         dashes and parentheses ignored), kept in E.164.",
+        "+351912345678"
+    )
+);
 
 #[cfg(test)]
 mod tests {
@@ -154,8 +148,21 @@ mod tests {
     }
 
     #[test]
-    fn time_zones_are_iana_names() {
-        assert!(parse_time_zone("America/Sao_Paulo").is_ok());
-        assert!(parse_time_zone("Mars/Olympus").is_err());
+    fn contacts_round_trip() {
+        use poem_openapi::types::{ParseFromJSON, ToJSON};
+        use serde_json::json;
+
+        let email = Email::parse_from_json(Some(json!(" Ana@Example.com")));
+        assert_eq!(
+            email.ok().and_then(|e| e.to_json()),
+            Some(json!("ana@example.com"))
+        );
+        assert!(Email::parse_from_json(Some(json!("nope"))).is_err());
+        let phone: Result<Phone, _> = serde_json::from_value(json!("0055 11 98765 4321"));
+        assert_eq!(
+            phone.ok().and_then(|p| serde_json::to_value(p).ok()),
+            Some(json!("+5511987654321"))
+        );
+        assert!(serde_json::from_value::<Phone>(json!("12")).is_err());
     }
 }

@@ -16,9 +16,9 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     clock::SharedClock,
-    contact::parse_time_zone,
     lease,
     settings::{Setting, SettingDef, Settings},
+    types::TimeZone,
 };
 
 /// What a job run may use.
@@ -114,7 +114,8 @@ impl Job {
 
     /// The next time the schedule fires after `now`, from current settings.
     pub async fn next_run(&self, settings: &Settings, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let zone = parse_time_zone(&settings.get(self.time_zone).await).unwrap_or(Tz::UTC);
+        let zone =
+            TimeZone::parse(&settings.get(self.time_zone).await).map_or(Tz::UTC, TimeZone::tz);
         let cron = Cron::new(&settings.get(self.schedule).await).parse().ok()?;
         cron.find_next_occurrence(&now.with_timezone(&zone), false)
             .ok()
@@ -170,5 +171,5 @@ pub fn validate_cron(expr: &String) -> Result<(), String> {
 /// Validates a time-zone setting (an IANA name).
 #[allow(clippy::ptr_arg)]
 pub fn validate_zone(zone: &String) -> Result<(), String> {
-    parse_time_zone(zone).map(|_| ()).map_err(String::from)
+    TimeZone::parse(zone).map(drop).map_err(String::from)
 }

@@ -3,9 +3,10 @@
 //! Every domain crate speaks in these terms: typed ids, a [`Clock`](clock::Clock)
 //! that tests can steer, cursor pagination, the error kinds the gateway maps to
 //! HTTP, the authenticated [`Principal`](auth::Principal), the database
-//! connection and the runtime settings store. Nothing here knows a business
-//! rule; the ports domains need from each other are declared here and wired by
-//! the gateway.
+//! connection, the runtime settings store, and the value [`types`] commands
+//! carry (an `Email`, a `Slug`, a `TimeZone`), valid by construction. Nothing
+//! here knows a business rule; the ports domains need from each other are
+//! declared here and wired by the gateway.
 
 pub mod auth;
 pub mod clock;
@@ -21,6 +22,7 @@ pub mod pagination;
 pub mod ports;
 pub mod settings;
 pub mod time;
+pub mod types;
 
 #[cfg(feature = "testing")]
 pub mod testing;

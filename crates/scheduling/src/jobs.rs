@@ -14,9 +14,9 @@ use chrono::{Duration as Days, NaiveTime};
 use chrono_tz::Tz;
 use serde_json::json;
 use trellis_kernel::{
-    contact::parse_time_zone,
     jobs::{Job, JobContext, JobError, JobReport, validate_cron, validate_zone},
     settings::{Setting, SettingDef},
+    types::TimeZone,
 };
 
 use crate::{
@@ -137,7 +137,8 @@ pub fn tomorrow(zone: Tz, now: chrono::DateTime<chrono::Utc>) -> Interval {
 }
 
 async fn remind_tomorrow(scheduling: &Scheduling, ctx: &JobContext) -> Result<JobReport, JobError> {
-    let zone = parse_time_zone(&ctx.settings.get(&REMINDER_ZONE).await).unwrap_or(Tz::UTC);
+    let zone =
+        TimeZone::parse(&ctx.settings.get(&REMINDER_ZONE).await).map_or(Tz::UTC, TimeZone::tz);
     let window = tomorrow(zone, ctx.clock.now());
     let queued = scheduling
         .reminders

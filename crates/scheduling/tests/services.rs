@@ -68,9 +68,9 @@ async fn the_plan_limits_how_many_clients_a_professional_keeps() {
         anonymous: false,
     };
     let cmd = CreateProfessional {
-        slug: "limited".into(),
+        slug: "limited".parse().unwrap(),
         name: "L".into(),
-        time_zone: "UTC".into(),
+        time_zone: "UTC".parse().unwrap(),
         bio: None,
         org_id: None,
     };
@@ -87,7 +87,7 @@ async fn the_plan_limits_how_many_clients_a_professional_keeps() {
 
     let add = |n: u32| CreateClient {
         name: format!("c{n}"),
-        phone: Some(format!("+3519120000{n:02}")),
+        phone: Some(format!("+3519120000{n:02}").parse().unwrap()),
         email: None,
     };
     scheduling.clients.create(&db, &pro, add(1)).await.unwrap();
@@ -97,12 +97,26 @@ async fn the_plan_limits_how_many_clients_a_professional_keeps() {
     // Existing clients are still found for bookings; only new ones are refused.
     let known = scheduling
         .clients
-        .find_or_create(&db, &pro, "c1", Some("+351912000001"), None, None)
+        .find_or_create(
+            &db,
+            &pro,
+            "c1",
+            Some(&"+351912000001".parse().unwrap()),
+            None,
+            None,
+        )
         .await;
     assert!(known.is_ok());
     let new = scheduling
         .clients
-        .find_or_create(&db, &pro, "c9", Some("+351912000009"), None, None)
+        .find_or_create(
+            &db,
+            &pro,
+            "c9",
+            Some(&"+351912000009".parse().unwrap()),
+            None,
+            None,
+        )
         .await;
     assert!(matches!(new, Err(Error::PlanLimitReached)));
 }

@@ -2,16 +2,11 @@
 
 use std::sync::Arc;
 
-use poem_openapi::types::MaybeUndefined;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
     IntoActiveModel, QueryFilter, SqlErr, TransactionSession, TransactionTrait,
 };
-use trellis_kernel::{
-    FieldError, Principal, Role,
-    contact::{Email, Phone, parse_time_zone},
-    id::UserId,
-};
+use trellis_kernel::{FieldError, Principal, Role, id::UserId, types::Email};
 use validator::Validate;
 
 use super::{IdentityDeps, LinkService, SessionService, sessions::RevokeReason};
@@ -37,21 +32,9 @@ pub(crate) fn unique_violation(err: DbErr) -> Error {
     }
 }
 
-/// Parses an email and a new password, naming the fields that fail.
-pub(crate) fn parse_credentials(
-    email: &str,
-    password: &str,
-    password_field: &str,
-) -> Result<Email> {
-    let mut errors = Vec::new();
-    let email = Email::parse(email).map_err(|m| errors.push(FieldError::new("email", m)));
-    if let Err(m) = check_policy(password, email.as_ref().ok().map(Email::as_str)) {
-        errors.push(FieldError::new(password_field, m));
-    }
-    match email {
-        Ok(email) if errors.is_empty() => Ok(email),
-        _ => Err(Error::Validation(errors)),
-    }
+/// Checks a new password against the policy (and the account's email).
+pub(crate) fn check_password(password: &str, email: &Email, field: &str) -> Result<()> {
+    check_policy(password, Some(email.as_str())).map_err(|m| Error::field(field, m))
 }
 
 /// Accounts.
@@ -84,7 +67,8 @@ impl AccountService {
         client: &ClientInfo,
     ) -> Result<AuthTokens> {
         cmd.validate()?;
-        let email = parse_credentials(&cmd.email, &cmd.password, "password")?;
+        let email = cmd.email;
+        check_password(&cmd.password, &email, "password")?;
         if user::Entity::find()
             .filter(user::Column::Email.eq(email.as_str()))
             .one(db)
@@ -220,7 +204,8 @@ impl AccountService {
         cmd: UpgradeCommand,
     ) -> Result<AuthTokens> {
         cmd.validate()?;
-        let email = parse_credentials(&cmd.email, &cmd.password, "password")?;
+        let email = cmd.email;
+        check_password(&cmd.password, &email, "password")?;
         let user = self.load(db, caller.user_id).await?;
         if !user.is_anonymous {
             return Err(Error::NotAnonymous);
@@ -273,14 +258,7 @@ impl AccountService {
         {
             errors.push(FieldError::new("name", "must be 1 to 200 characters"));
         }
-        let phone = cmd
-            .phone
-            .map_value(|p| Phone::parse(&p).map(|p| p.as_str().to_string()))
-            .transpose()
-            .unwrap_or_else(|m| {
-                errors.push(FieldError::new("phone", m));
-                MaybeUndefined::Undefined
-            });
+        let phone = cmd.phone.map_value(|p| p.as_str().to_string());
         let locale_ok = |l: &String| {
             (2..=35).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         };
@@ -290,10 +268,7 @@ impl AccountService {
                 "must be a language tag such as pt-BR",
             ));
         }
-        let time_zone = cmd.time_zone.map_value(|tz| tz.trim().to_string());
-        if let Some(Err(m)) = time_zone.value().map(|tz| parse_time_zone(tz)) {
-            errors.push(FieldError::new("time_zone", m));
-        }
+        let time_zone = cmd.time_zone.map_value(|tz| tz.name().to_string());
         if !errors.is_empty() {
             return Err(Error::Validation(errors));
         }

@@ -13,7 +13,6 @@ use sea_orm::{
 };
 use trellis_kernel::{
     Page, PageRequest, Principal,
-    contact::Email,
     id::{OrgId, UserId},
     ports::{Memberships, OrgAccess, OrgRole, check_org_role},
 };
@@ -255,9 +254,8 @@ impl OrgService {
         if cmd.role == OrgRole::Owner && !access.at_least(OrgRole::Owner) {
             return Err(Error::OwnerRequired);
         }
-        let email = Email::parse(&cmd.email).map_err(|m| Error::field("email", m))?;
         let user = user::Entity::find()
-            .filter(user::Column::Email.eq(email.as_str()))
+            .filter(user::Column::Email.eq(cmd.email.as_str()))
             .one(db)
             .await?
             .ok_or(Error::UserNotFound)?;

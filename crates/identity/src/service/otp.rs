@@ -11,7 +11,6 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait},
 };
 use trellis_kernel::{
-    contact::Phone,
     id::UserId,
     ports::{DeliveryError, OutgoingSms},
 };
@@ -25,10 +24,6 @@ use crate::{
     model::{AuthTokens, ClientInfo, OtpRequestCommand, OtpSent, OtpVerifyCommand},
     secret,
 };
-
-fn phone(raw: &str) -> Result<Phone> {
-    Phone::parse(raw).map_err(|m| Error::field("phone", m))
-}
 
 fn seconds(d: chrono::Duration) -> Duration {
     d.to_std().unwrap_or_default()
@@ -55,7 +50,7 @@ impl OtpService {
         cmd: OtpRequestCommand,
     ) -> Result<OtpSent> {
         cmd.validate()?;
-        let phone = phone(&cmd.phone)?;
+        let phone = cmd.phone;
         let config = &self.deps.config;
         let now = self.deps.clock.now();
         let hour_ago = now - chrono::Duration::hours(1);
@@ -124,7 +119,7 @@ impl OtpService {
         client: &ClientInfo,
     ) -> Result<AuthTokens> {
         cmd.validate()?;
-        let phone = phone(&cmd.phone)?;
+        let phone = cmd.phone;
         let now = self.deps.clock.now();
         let max_attempts = self.deps.config.otp_max_attempts as i32;
         let live = otp_code::Entity::find()

@@ -9,11 +9,11 @@ use sea_orm::{
     QuerySelect,
     sea_query::{Expr, ExprTrait, Func},
 };
-use trellis_kernel::{Page, PageRequest, Principal, Role, id::UserId};
+use trellis_kernel::{Page, PageRequest, Principal, Role, id::UserId, types::Email};
 
 use super::{
     IdentityDeps, SessionService,
-    accounts::{parse_credentials, unique_violation},
+    accounts::{check_password, unique_violation},
     sessions::RevokeReason,
 };
 use crate::{
@@ -44,7 +44,9 @@ impl StaffService {
         password: &str,
         admin: bool,
     ) -> Result<StaffUserView> {
-        let email = parse_credentials(email, password, "password")?;
+        // The command line is this input's boundary: parsed here, once.
+        let email = Email::parse(email).map_err(|m| Error::field("email", m))?;
+        check_password(password, &email, "password")?;
         let hash = self.deps.passwords.hash(password).await?;
         let now = self.deps.clock.now();
         let mut roles = vec![Role::Staff];

@@ -1,9 +1,15 @@
-//! The professional as the domain knows it (not a table row).
+//! The professional: the domain type (not a table row), its profile
+//! commands and views.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use poem_openapi::{Object, types::MaybeUndefined};
+use trellis_kernel::Timestamp;
 use trellis_kernel::id::{OrgId, UserId};
+use trellis_kernel::types::{Slug, TimeZone};
+use validator::Validate;
 
+use super::ServiceView;
 use crate::{entities::professional, ids::ProfessionalId};
 
 /// A professional: who offers services, in which zone, for which organization.
@@ -50,4 +56,74 @@ impl From<professional::Model> for Professional {
             created_at: row.created_at,
         }
     }
+}
+
+/// Create the caller's professional profile.
+#[derive(Debug, Clone, Object, Validate)]
+pub struct CreateProfessional {
+    /// Public handle: 3 to 64 of a-z, 0-9 and `-`; some words are reserved.
+    pub slug: Slug,
+    /// Display name.
+    #[validate(length(min = 1, max = 200))]
+    pub name: String,
+    /// IANA time zone of the working hours, such as `Europe/Lisbon`.
+    pub time_zone: TimeZone,
+    /// About.
+    #[validate(length(max = 5000))]
+    pub bio: Option<String>,
+    /// The organization it belongs to; omitted, a personal one is created.
+    pub org_id: Option<OrgId>,
+}
+
+/// Change the caller's profile; absent fields stay.
+#[derive(Debug, Clone, Default, Object)]
+pub struct UpdateProfessional {
+    /// Display name.
+    pub name: Option<String>,
+    /// About (`null` clears).
+    pub bio: MaybeUndefined<String>,
+    /// IANA time zone.
+    pub time_zone: Option<TimeZone>,
+}
+
+/// A professional, as its owner sees it.
+#[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct ProfessionalView {
+    /// The id.
+    pub id: ProfessionalId,
+    /// Public handle.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// About.
+    pub bio: Option<String>,
+    /// IANA time zone.
+    pub time_zone: String,
+    /// The organization.
+    pub org_id: OrgId,
+    /// Created.
+    pub created_at: Timestamp,
+}
+
+/// A professional, as anyone sees it.
+#[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct PublicProfessional {
+    /// Public handle.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// About.
+    pub bio: Option<String>,
+    /// IANA time zone.
+    pub time_zone: String,
+    /// Services open for booking.
+    pub services: Vec<ServiceView>,
+    /// Average review rating (1 to 5), absent without reviews.
+    pub rating_average: Option<f64>,
+    /// Number of reviews.
+    pub rating_count: u64,
+    /// Number of followers.
+    pub follower_count: u64,
 }

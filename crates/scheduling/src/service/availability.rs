@@ -20,8 +20,9 @@ use crate::{
     view,
 };
 
-/// Parses and checks weekly rules: valid weekdays and times, start before
-/// end, no two intervals of one weekday overlapping.
+/// Checks weekly rules: valid weekdays, a start before `24:00` and before
+/// the end, no two intervals of one weekday overlapping. (Times are
+/// `LocalTime`s, parsed with the request.)
 pub fn parse_rules(rules: &[AvailabilityRule]) -> Result<Vec<(i16, i32, i32)>> {
     let mut errors = Vec::new();
     let mut parsed = Vec::new();
@@ -33,23 +34,13 @@ pub fn parse_rules(rules: &[AvailabilityRule]) -> Result<Vec<(i16, i32, i32)>> {
                 "must be 1 (Monday) to 7 (Sunday)",
             ));
         }
-        let start = view::parse_hhmm(&rule.start).filter(|m| *m < 1440);
-        let end = view::parse_hhmm(&rule.end);
-        if start.is_none() {
-            errors.push(FieldError::new(at("start"), "must be HH:MM"));
-        }
-        if end.is_none() {
-            errors.push(FieldError::new(
-                at("end"),
-                "must be HH:MM (24:00 for midnight)",
-            ));
-        }
-        if let (Some(s), Some(e)) = (start, end) {
-            if s >= e {
-                errors.push(FieldError::new(at("end"), "must be after start"));
-            } else {
-                parsed.push((i, i16::from(rule.weekday), s, e));
-            }
+        let (start, end) = (rule.start.minutes(), rule.end.minutes());
+        if rule.start.is_end_of_day() {
+            errors.push(FieldError::new(at("start"), "must be before 24:00"));
+        } else if start >= end {
+            errors.push(FieldError::new(at("end"), "must be after start"));
+        } else {
+            parsed.push((i, i16::from(rule.weekday), start, end));
         }
     }
     let mut sorted = parsed.clone();
@@ -102,8 +93,8 @@ impl AvailabilityService {
                 .into_iter()
                 .map(|r| AvailabilityRule {
                     weekday: u8::try_from(r.weekday).unwrap_or(1),
-                    start: view::format_hhmm(r.start_minute),
-                    end: view::format_hhmm(r.end_minute),
+                    start: view::local_time(r.start_minute),
+                    end: view::local_time(r.end_minute),
                 })
                 .collect(),
             time_zone: Some(pro.time_zone.name().to_string()),
@@ -204,8 +195,8 @@ mod tests {
     fn rule(weekday: u8, start: &str, end: &str) -> AvailabilityRule {
         AvailabilityRule {
             weekday,
-            start: start.into(),
-            end: end.into(),
+            start: start.parse().expect("a wall time"),
+            end: end.parse().expect("a wall time"),
         }
     }
 
@@ -234,7 +225,7 @@ mod tests {
             ["rules[0].end"]
         );
         assert_eq!(
-            fields(parse_rules(&[rule(1, "9", "10:00")])),
+            fields(parse_rules(&[rule(1, "24:00", "24:00")])),
             ["rules[0].start"]
         );
         assert_eq!(

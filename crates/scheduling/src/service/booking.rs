@@ -15,7 +15,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
     QueryFilter, TransactionSession, TransactionTrait, sea_query::Expr,
 };
-use trellis_kernel::id::UserId;
+use trellis_kernel::{id::UserId, types::TimeZone};
 use validator::Validate;
 
 use super::{ClientService, SchedulingDeps};
@@ -51,8 +51,8 @@ fn weekly(rules: &[availability_rule::Model]) -> Vec<WeeklyRule> {
         .iter()
         .map(|r| WeeklyRule {
             weekday: u8::try_from(r.weekday).unwrap_or(1),
-            start: view::wall_time(r.start_minute),
-            end: view::wall_time(r.end_minute),
+            start: view::local_time(r.start_minute).wall_time(),
+            end: view::local_time(r.end_minute).wall_time(),
         })
         .collect()
 }
@@ -150,12 +150,9 @@ impl BookingService {
         service: ServiceId,
         from: NaiveDate,
         to: NaiveDate,
-        display: Option<&str>,
+        display: Option<TimeZone>,
     ) -> Result<Slots> {
-        let display_zone: Tz = match display {
-            Some(name) => view::zone("tz", name)?,
-            None => view::zone_of(pro),
-        };
+        let display_zone: Tz = display.map_or(view::zone_of(pro), TimeZone::tz);
         if to < from {
             return Err(Error::field("to", "must not be before from"));
         }
@@ -333,6 +330,7 @@ impl BookingService {
         booker: Option<UserId>,
     ) -> Result<AppointmentView> {
         cmd.validate()?;
+        super::clients::require_contact(cmd.client.phone.as_ref(), cmd.client.email.as_ref())?;
         let txn = db.begin().await?;
         Self::lock(&txn, pro).await?;
         let service = self.active_service(&txn, pro, cmd.service_id).await?;
@@ -344,8 +342,8 @@ impl BookingService {
                 &txn,
                 pro,
                 &cmd.client.name,
-                cmd.client.phone.as_deref(),
-                cmd.client.email.as_deref(),
+                cmd.client.phone.as_ref(),
+                cmd.client.email.as_ref(),
                 booker,
             )
             .await?;

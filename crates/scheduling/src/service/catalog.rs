@@ -51,7 +51,6 @@ impl CatalogService {
         cmd: CreateService,
     ) -> Result<ServiceView> {
         cmd.validate()?;
-        let currency = view::currency("currency", &cmd.currency)?;
         let now = self.deps.clock.now();
         let row = offering::ActiveModel {
             id: Set(ServiceId::new()),
@@ -59,7 +58,7 @@ impl CatalogService {
             name: Set(cmd.name.trim().to_string()),
             duration_minutes: Set(cmd.duration_minutes),
             price_minor: Set(cmd.price_minor),
-            currency: Set(currency),
+            currency: Set(cmd.currency.into_string()),
             buffer_before_minutes: Set(cmd.buffer_before_minutes.unwrap_or(0)),
             buffer_after_minutes: Set(cmd.buffer_after_minutes.unwrap_or(0)),
             min_notice_minutes: Set(cmd.min_notice_minutes.unwrap_or(60)),
@@ -99,11 +98,6 @@ impl CatalogService {
         cmd: UpdateService,
     ) -> Result<ServiceView> {
         cmd.validate()?;
-        let currency = cmd
-            .currency
-            .as_deref()
-            .map(|c| view::currency("currency", c))
-            .transpose()?;
         let mut row = self.get(db, pro, id).await?;
         if let Some(v) = cmd.name {
             row.name = v.trim().to_string();
@@ -123,8 +117,8 @@ impl CatalogService {
             cancellation_notice_minutes,
             active
         );
-        if let Some(c) = currency {
-            row.currency = c;
+        if let Some(c) = cmd.currency {
+            row.currency = c.into_string();
         }
         row.updated_at = self.deps.clock.now();
         let mut active = row.into_active_model();

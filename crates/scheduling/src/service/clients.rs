@@ -11,8 +11,8 @@ use sea_orm::{
 };
 use trellis_kernel::{
     FieldError, Page, PageRequest,
-    contact::{Email, Phone},
     id::UserId,
+    types::{Email, Phone},
 };
 use validator::Validate;
 
@@ -26,31 +26,15 @@ use crate::{
     view,
 };
 
-/// Normalises optional contact fields, collecting field errors.
-fn contacts(
-    phone: Option<&str>,
-    email: Option<&str>,
-    errors: &mut Vec<FieldError>,
-) -> (Option<String>, Option<String>) {
-    let phone = phone
-        .filter(|p| !p.trim().is_empty())
-        .and_then(|p| match Phone::parse(p) {
-            Ok(p) => Some(p.as_str().to_string()),
-            Err(m) => {
-                errors.push(FieldError::new("phone", m));
-                None
-            }
-        });
-    let email = email
-        .filter(|e| !e.trim().is_empty())
-        .and_then(|e| match Email::parse(e) {
-            Ok(e) => Some(e.into_string()),
-            Err(m) => {
-                errors.push(FieldError::new("email", m));
-                None
-            }
-        });
-    (phone, email)
+/// A booking's client must be reachable: by phone, email or both.
+pub(crate) fn require_contact(phone: Option<&Phone>, email: Option<&Email>) -> Result<()> {
+    if phone.is_none() && email.is_none() {
+        return Err(Error::field(
+            "client.phone",
+            "a phone or an email is required",
+        ));
+    }
+    Ok(())
 }
 
 fn unique(err: sea_orm::DbErr) -> Error {
@@ -119,11 +103,8 @@ impl ClientService {
         cmd: CreateClient,
     ) -> Result<ClientView> {
         cmd.validate()?;
-        let mut errors = Vec::new();
-        let (phone, email) = contacts(cmd.phone.as_deref(), cmd.email.as_deref(), &mut errors);
-        if !errors.is_empty() {
-            return Err(Error::Validation(errors));
-        }
+        let phone = cmd.phone.map(String::from);
+        let email = cmd.email.map(String::from);
         Ok(view::client(
             self.insert(db, pro, &cmd.name, phone, email, None).await?,
         ))
@@ -136,8 +117,8 @@ impl ClientService {
         db: &impl ConnectionTrait,
         pro: &Professional,
         name: &str,
-        phone: Option<&str>,
-        email: Option<&str>,
+        phone: Option<&Phone>,
+        email: Option<&Email>,
         user: Option<UserId>,
     ) -> Result<ClientView> {
         let row = self
@@ -153,21 +134,11 @@ impl ClientService {
         db: &impl ConnectionTrait,
         pro: &Professional,
         name: &str,
-        phone: Option<&str>,
-        email: Option<&str>,
+        phone: Option<&Phone>,
+        email: Option<&Email>,
         user: Option<UserId>,
     ) -> Result<client::Model> {
-        let mut errors = Vec::new();
-        let (phone, email) = contacts(phone, email, &mut errors);
-        if phone.is_none() && email.is_none() && errors.is_empty() {
-            errors.push(FieldError::new("phone", "a phone or an email is required"));
-        }
-        if !errors.is_empty() {
-            let nested = errors
-                .into_iter()
-                .map(|e| FieldError::new(format!("client.{}", e.field), e.message));
-            return Err(Error::Validation(nested.collect()));
-        }
+        require_contact(phone, email)?;
         let mut existing = None;
         if let Some(p) = &phone {
             existing = client::Entity::find()
@@ -192,7 +163,10 @@ impl ClientService {
                 Ok(active.update(db).await?)
             }
             Some(found) => Ok(found),
-            None => self.insert(db, pro, name, phone, email, user).await,
+            None => {
+                let (phone, email) = (phone.map(Phone::to_string), email.map(Email::to_string));
+                self.insert(db, pro, name, phone, email, user).await
+            }
         }
     }
 
@@ -268,11 +242,6 @@ impl ClientService {
         {
             errors.push(FieldError::new("name", "must be 1 to 200 characters"));
         }
-        let (phone, email) = contacts(
-            cmd.phone.value().map(String::as_str),
-            cmd.email.value().map(String::as_str),
-            &mut errors,
-        );
         if !errors.is_empty() {
             return Err(Error::Validation(errors));
         }
@@ -280,12 +249,8 @@ impl ClientService {
         if let Some(name) = cmd.name {
             row.name = name.trim().to_string();
         }
-        cmd.phone
-            .map_value(|_| phone.clone().unwrap_or_default())
-            .update_to(&mut row.phone);
-        cmd.email
-            .map_value(|_| email.clone().unwrap_or_default())
-            .update_to(&mut row.email);
+        cmd.phone.map_value(String::from).update_to(&mut row.phone);
+        cmd.email.map_value(String::from).update_to(&mut row.email);
         row.updated_at = self.deps.clock.now();
         let mut active = row.into_active_model();
         for column in [

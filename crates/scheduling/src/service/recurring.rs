@@ -30,7 +30,7 @@ fn rule(s: &recurring_schedule::Model, pro: &Professional) -> Recurrence {
     Recurrence {
         zone: view::zone_of(pro),
         weekday: u8::try_from(s.weekday).unwrap_or(1),
-        time: view::wall_time(s.local_minute),
+        time: view::local_time(s.local_minute).wall_time(),
         interval_weeks: u32::try_from(s.interval_weeks).unwrap_or(1),
         starts_on: s.starts_on,
         until: s.until,
@@ -44,7 +44,7 @@ fn recurring_view(s: recurring_schedule::Model) -> RecurringView {
         client_id: s.client_id,
         service_id: s.service_id,
         weekday: u8::try_from(s.weekday).unwrap_or(1),
-        time: view::format_hhmm(s.local_minute),
+        time: view::local_time(s.local_minute).to_string(),
         interval_weeks: u32::try_from(s.interval_weeks).unwrap_or(1),
         starts_on: s.starts_on,
         until: s.until,
@@ -83,9 +83,10 @@ impl RecurringService {
         horizon_weeks: u32,
     ) -> Result<RecurringCreated> {
         cmd.validate()?;
-        let minute = view::parse_hhmm(&cmd.time)
-            .filter(|m| *m < 1440)
-            .ok_or_else(|| Error::field("time", "must be HH:MM"))?;
+        if cmd.time.is_end_of_day() {
+            return Err(Error::field("time", "must be before 24:00"));
+        }
+        let minute = cmd.time.minutes();
         if cmd.until.is_none() && cmd.count.is_none() {
             return Err(Error::field(
                 "until",

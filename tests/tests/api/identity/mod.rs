@@ -1,6 +1,7 @@
 //! Accounts, sessions, organizations, phone codes and the control center.
 
 mod accounts;
+mod boundary;
 mod orgs;
 mod otp;
 mod sessions;

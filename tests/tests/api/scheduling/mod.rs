@@ -1,3 +1,4 @@
 //! Professionals, availability, bookings, appointments and jobs.
 
 mod booking;
+mod boundary;

@@ -7,6 +7,7 @@ use poem_openapi::{
     param::{Header, Path, Query},
     payload::Json,
 };
+use trellis_kernel::types::TimeZone;
 use trellis_scheduling::{
     ids::ServiceId,
     model::{AppointmentView, BookingCommand, Slots},
@@ -40,7 +41,7 @@ impl BookingApi {
         /// Last date, `YYYY-MM-DD`.
         to: Query<NaiveDate>,
         /// IANA zone for the dates and `local_start`.
-        tz: Query<Option<String>>,
+        tz: Query<Option<TimeZone>>,
     ) -> Result<
         Json<Slots>,
         Problems<{ RATE_LIMITED | PARAMS | NOT_FOUND | UNPROCESSABLE | DATABASE }>,
@@ -53,7 +54,7 @@ impl BookingApi {
         let slots = state
             .scheduling
             .booking
-            .slots(&state.db, &pro, service_id.0, from.0, to.0, tz.0.as_deref())
+            .slots(&state.db, &pro, service_id.0, from.0, to.0, tz.0)
             .await?;
         Ok(Json(slots))
     }
