@@ -46,7 +46,10 @@ pub fn find<'a>(state: &'a AppState, name: &str) -> Option<&'a Job> {
 
 /// Runs `job` now, under its lease.
 pub async fn run(state: &AppState, job: &Job) -> Result<JobOutcome, JobError> {
-    run_under_lease(job, &context(state), &state.instance_id.to_string()).await
+    // A holder per run: a long run that outlives its lease can never give
+    // back a lease a newer run (even on this instance) has since taken.
+    let holder = format!("{}:{}", state.instance_id, uuid::Uuid::now_v7());
+    run_under_lease(job, &context(state), &holder).await
 }
 
 /// When each job is next due, from the current settings.

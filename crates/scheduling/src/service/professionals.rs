@@ -1,6 +1,12 @@
 //! Professional profiles.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use moka::sync::Cache;
 
@@ -46,12 +52,15 @@ pub fn check_reserved(slug: &Slug) -> Result<()> {
 pub struct ProfessionalService {
     deps: Arc<SchedulingDeps>,
     by_user: Cache<UserId, Professional>,
+    /// Bumped on every change, so a read that raced a change is not cached.
+    generation: Arc<AtomicU64>,
 }
 
 /// How long a profile is served from memory. Every professional request
 /// starts by resolving the caller's profile, so caching it saves a database
 /// round trip per request. This instance forgets a profile as soon as it
-/// changes it; another instance may serve the old one for at most this long.
+/// changes it (and does not cache a read that raced the change); another
+/// instance may serve the old one for at most this long.
 pub const PROFILE_CACHE_TTL: Duration = Duration::from_secs(5);
 
 impl ProfessionalService {
@@ -62,6 +71,7 @@ impl ProfessionalService {
                 .max_capacity(10_000)
                 .time_to_live(PROFILE_CACHE_TTL)
                 .build(),
+            generation: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -119,8 +129,11 @@ impl ProfessionalService {
         if let Some(found) = self.by_user.get(&user) {
             return Ok(found);
         }
+        let generation = self.generation.load(Ordering::Acquire);
         let found: Professional = self.row_of(db, user).await?.into();
-        self.by_user.insert(user, found.clone());
+        if self.generation.load(Ordering::Acquire) == generation {
+            self.by_user.insert(user, found.clone());
+        }
         Ok(found)
     }
 
@@ -173,6 +186,7 @@ impl ProfessionalService {
             active.reset(column);
         }
         let updated: Professional = active.update(db).await?.into();
+        self.generation.fetch_add(1, Ordering::AcqRel);
         self.by_user.invalidate(&updated.user_id);
         Ok(view::professional(&updated))
     }

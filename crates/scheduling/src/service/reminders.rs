@@ -18,6 +18,7 @@ use super::SchedulingDeps;
 use crate::{
     entities::appointment,
     error::Result,
+    ids::AppointmentId,
     notices::{self, Notice},
     slots::Interval,
     status::AppointmentStatus,
@@ -53,21 +54,51 @@ impl ReminderService {
         let now = self.deps.clock.now();
         let mut claimed = 0;
         for a in candidates {
-            let txn = db.begin().await?;
-            let won = appointment::Entity::update_many()
-                .col_expr(appointment::Column::ReminderSentAt, Expr::value(now))
-                .filter(appointment::Column::Id.eq(a.id))
-                .filter(appointment::Column::ReminderSentAt.is_null())
-                .exec(&txn)
-                .await?
-                .rows_affected
-                == 1;
-            if won {
-                notices::record_loading(&txn, &self.deps.clock, Notice::Reminder, &a).await?;
-                claimed += 1;
+            match self.remind_one(db, a.id, window, now).await {
+                Ok(true) => claimed += 1,
+                Ok(false) => {}
+                // One appointment's failure (its service gone...) must not
+                // cost the others their reminder; its claim rolled back.
+                Err(err) => {
+                    tracing::warn!(appointment = %a.id, error = %err, "reminder not queued")
+                }
             }
-            txn.commit().await?;
         }
         Ok(claimed)
+    }
+
+    /// Claims one appointment's reminder and records it, in one transaction.
+    /// The claim re-checks what the candidate query saw (still active, still
+    /// starting in the window, not reminded), and the notice is worded from
+    /// the row as it is now, so a cancellation or a move in between never
+    /// gets a reminder for the old time.
+    async fn remind_one<C: ConnectionTrait + TransactionTrait>(
+        &self,
+        db: &C,
+        id: AppointmentId,
+        window: Interval,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool> {
+        let txn = db.begin().await?;
+        let won = appointment::Entity::update_many()
+            .col_expr(appointment::Column::ReminderSentAt, Expr::value(now))
+            .filter(appointment::Column::Id.eq(id))
+            .filter(appointment::Column::ReminderSentAt.is_null())
+            .filter(appointment::Column::Status.is_in(AppointmentStatus::ACTIVE))
+            .filter(appointment::Column::StartAt.gte(window.start))
+            .filter(appointment::Column::StartAt.lt(window.end))
+            .exec(&txn)
+            .await?
+            .rows_affected
+            == 1;
+        if won {
+            let fresh = appointment::Entity::find_by_id(id)
+                .one(&txn)
+                .await?
+                .ok_or(crate::error::Error::AppointmentNotFound)?;
+            notices::record_loading(&txn, &self.deps.clock, Notice::Reminder, &fresh).await?;
+        }
+        txn.commit().await?;
+        Ok(won)
     }
 }
