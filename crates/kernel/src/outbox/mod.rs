@@ -23,7 +23,7 @@ use chrono::{DateTime, Utc};
 use poem_openapi::{Enum, Object};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    QuerySelect, sea_query::Expr,
 };
 use serde::{Serialize, de::DeserializeOwned};
 
@@ -311,4 +311,77 @@ impl crate::DomainError for ListError {
             Self::Database(_) => Vec::new(),
         }
     }
+}
+
+/// Why an event could not be retried.
+#[derive(Debug, thiserror::Error)]
+pub enum RetryError {
+    /// No such event.
+    #[error("no such event")]
+    NotFound,
+    /// Only dead events are retried by hand; the others are on their way.
+    #[error("only a dead event can be retried; this one is {0}")]
+    NotDead(&'static str),
+    /// Its secret (a one-time link) was erased when it died; the person must
+    /// ask again (a new reset or verification email).
+    #[error("this event carried a one-time link, erased when it died; ask for a new one")]
+    PayloadErased,
+    /// The database failed.
+    #[error("the event could not be retried")]
+    Database(#[from] DbErr),
+}
+
+impl crate::DomainError for RetryError {
+    fn kind(&self) -> crate::ErrorKind {
+        match self {
+            Self::NotFound => crate::ErrorKind::NotFound,
+            Self::NotDead(_) | Self::PayloadErased => crate::ErrorKind::Conflict,
+            Self::Database(e) => crate::error::db_error_kind(e),
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::NotFound => "event.not_found",
+            Self::NotDead(_) => "event.not_dead",
+            Self::PayloadErased => "event.payload_erased",
+            Self::Database(_) => "internal",
+        }
+    }
+}
+
+/// Sends a dead event round again: pending now, with a fresh set of
+/// attempts. Subscribers that had it already are not called again.
+pub async fn retry(
+    db: &impl ConnectionTrait,
+    clock: &SharedClock,
+    id: EventId,
+) -> Result<EventView, RetryError> {
+    use entity::event::{Column, Entity};
+    let row = Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(RetryError::NotFound)?;
+    match EventStatus::parse(&row.status) {
+        EventStatus::Dead if row.sensitive => return Err(RetryError::PayloadErased),
+        EventStatus::Dead => {}
+        other => return Err(RetryError::NotDead(other.as_str())),
+    }
+    let changed = Entity::update_many()
+        .col_expr(Column::Status, Expr::value(EventStatus::Pending.as_str()))
+        .col_expr(Column::Attempts, Expr::value(0))
+        .col_expr(Column::AvailableAt, Expr::value(clock.now()))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.eq(EventStatus::Dead.as_str()))
+        .exec(db)
+        .await?
+        .rows_affected;
+    if changed != 1 {
+        return Err(RetryError::NotDead("pending"));
+    }
+    let row = Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(RetryError::NotFound)?;
+    Ok(view(row))
 }

@@ -1092,3 +1092,85 @@ async fn any_registered_job_runs_by_name_and_unknown_ones_are_404() {
     assert_eq!(recurring.body["report"]["created"], 0);
     run("backups").await.assert_problem(404, "cron.unknown_job");
 }
+
+/// A notice whose delivery gave up is listed as dead, and staff can send it
+/// round again once the mail server is back; one-time links cannot be.
+#[tokio::test]
+async fn staff_retry_a_dead_notice_once_mail_works_again() {
+    let app = TestApp::spawn_with(&[
+        ("TRELLIS_RATE_LIMITS", "off"),
+        ("SMTP_URL", "smtp://127.0.0.1:9"),
+        ("TRELLIS_OUTBOX_POLL", "50ms"),
+        ("TRELLIS_OUTBOX_RETRY_BASE", "50ms"),
+        ("TRELLIS_OUTBOX_MAX_ATTEMPTS", "2"),
+    ])
+    .await;
+    let pro = professional(&app, "UTC").await;
+    let email = unique_email("retry");
+    let free = slots(&app, &pro, day(3)).await;
+    let body = json!({"service_id": pro.service, "start_at": free[0]["start_at"], "client": {"name": "Rui", "email": email}});
+    assert_eq!(book(&app, &pro, &body).await.status, 201);
+
+    let staff = app.token_for(&[trellis_kernel::Role::Staff]);
+    let dead = || async {
+        let reply = send(
+            app.internal(Method::GET, "/internal/events?status=dead")
+                .bearer_auth(&staff),
+        )
+        .await;
+        reply.body["items"].as_array().cloned().unwrap_or_default()
+    };
+    let mut events = Vec::new();
+    for _ in 0..200 {
+        events = dead().await;
+        if events.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let id_of = |kind: &str| {
+        events
+            .iter()
+            .find(|e| e["kind"] == kind)
+            .and_then(|e| e["id"].as_str())
+            .unwrap()
+            .to_string()
+    };
+    let (booked, welcome) = (id_of("appointment.booked"), id_of("identity.email"));
+    let retry = |id: &str| {
+        send(
+            app.internal(Method::POST, &format!("/internal/events/{id}/retry"))
+                .bearer_auth(&staff),
+        )
+    };
+    retry(&welcome)
+        .await
+        .assert_problem(409, "event.payload_erased");
+    retry(&uuid::Uuid::now_v7().to_string())
+        .await
+        .assert_problem(404, "event.not_found");
+
+    // The mail server is back (a restart with the working one).
+    let app = app
+        .crash_and_restart(&[
+            ("TRELLIS_RATE_LIMITS", "off"),
+            ("TRELLIS_OUTBOX_POLL", "50ms"),
+        ])
+        .await;
+    let staff = app.token_for(&[trellis_kernel::Role::Staff]);
+    let again = send(
+        app.internal(Method::POST, &format!("/internal/events/{booked}/retry"))
+            .bearer_auth(&staff),
+    )
+    .await;
+    assert_eq!(again.status, 200, "{}", again.text);
+    assert_eq!(again.body["status"], "pending");
+    assert_eq!(again.body["attempts"], 0);
+    app.mail(&email, "Your appointment with").await;
+    send(
+        app.internal(Method::POST, &format!("/internal/events/{booked}/retry"))
+            .bearer_auth(&staff),
+    )
+    .await
+    .assert_problem(409, "event.not_dead");
+}

@@ -2,9 +2,14 @@
 //! delivered, what is being retried and what gave up.
 
 use poem::web::Data;
-use poem_openapi::{OpenApi, param::Query, payload::Json};
+use poem_openapi::{
+    OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
 use trellis_kernel::{
     Page, Role,
+    id::EventId,
     outbox::{self, EventStatus, EventView},
 };
 
@@ -39,5 +44,20 @@ impl EventsApi {
         require_role(&caller, Role::Staff)?;
         let page = page(limit.0, cursor.0)?;
         Ok(Json(outbox::list(&state.db, status.0, &page).await?))
+    }
+
+    /// Send a dead event round again (pending now, with a fresh set of
+    /// attempts; subscribers that had it are not called again). 409 when it
+    /// is not dead, or when it carried a one-time link, erased when it died.
+    #[oai(path = "/:id/retry", method = "post", operation_id = "retry_event")]
+    async fn retry(
+        &self,
+        caller: Caller,
+        state: Data<&AppState>,
+        id: Path<EventId>,
+    ) -> Result<Json<EventView>, Problems<{ STAFF | PARAMS | NOT_FOUND | CONFLICT | DATABASE }>>
+    {
+        require_role(&caller, Role::Staff)?;
+        Ok(Json(outbox::retry(&state.db, &state.clock, id.0).await?))
     }
 }
