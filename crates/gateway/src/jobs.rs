@@ -7,7 +7,7 @@
 //! one instance works at a time. `POST /internal/cron/{job}` runs any of them
 //! now through [`run`].
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
@@ -63,7 +63,6 @@ async fn next_runs(state: &AppState, now: DateTime<Utc>) -> Vec<Option<DateTime<
 
 /// Runs every job on its schedule until `shutdown`.
 pub async fn scheduler(state: AppState, shutdown: CancellationToken) {
-    let jobs: Arc<Vec<Job>> = state.jobs.clone();
     let mut targets = next_runs(&state, state.clock.now()).await;
     loop {
         let now = state.clock.now();
@@ -79,7 +78,7 @@ pub async fn scheduler(state: AppState, shutdown: CancellationToken) {
             _ = tokio::time::sleep(wait) => {}
         }
         let now = state.clock.now();
-        for (job, target) in jobs.iter().zip(&targets) {
+        for (job, target) in state.jobs.iter().zip(&targets) {
             if target.is_some_and(|t| now >= t) {
                 match run(&state, job).await {
                     Ok(outcome) if outcome.ran => {

@@ -17,7 +17,7 @@ use sea_orm::DatabaseConnection;
 use crate::{
     clock::SharedClock,
     lease,
-    settings::{Setting, SettingDef, Settings},
+    settings::{Setting, Settings},
     types::TimeZone,
 };
 
@@ -105,11 +105,6 @@ impl Job {
             lease,
             run: Arc::new(move |ctx| Box::pin(run(ctx))),
         }
-    }
-
-    /// The settings the job declares, for the settings registry.
-    pub fn settings(&self) -> [&'static dyn SettingDef; 2] {
-        [self.schedule, self.time_zone]
     }
 
     /// The next time the schedule fires after `now`, from current settings.

@@ -133,25 +133,45 @@ pub(crate) async fn record(
     Ok(())
 }
 
-/// Like [`record`], loading the professional, service and client first.
+/// The parties of an appointment a caller already holds; [`record_loading`]
+/// reads only the ones missing.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Known<'a> {
+    pub(crate) pro: Option<&'a Professional>,
+    pub(crate) service: Option<&'a offering::Model>,
+    pub(crate) client: Option<&'a client::Model>,
+}
+
+/// Like [`record`], reading whichever of the professional, service and
+/// client the caller does not already hold.
 pub(crate) async fn record_loading(
     db: &impl ConnectionTrait,
     clock: &SharedClock,
     notice: Notice,
     a: &appointment::Model,
+    known: Known<'_>,
 ) -> Result<()> {
-    let pro: Professional = professional::Entity::find_by_id(a.professional_id)
-        .one(db)
-        .await?
-        .ok_or(Error::ProfessionalNotFound)?
-        .into();
-    let service = offering::Entity::find_by_id(a.service_id)
-        .one(db)
-        .await?
-        .ok_or(Error::ServiceNotFound)?;
-    let client = client::Entity::find_by_id(a.client_id)
-        .one(db)
-        .await?
-        .ok_or(Error::ClientNotFound)?;
+    let pro = match known.pro {
+        Some(pro) => pro.clone(),
+        None => professional::Entity::find_by_id(a.professional_id)
+            .one(db)
+            .await?
+            .ok_or(Error::ProfessionalNotFound)?
+            .into(),
+    };
+    let service = match known.service {
+        Some(service) => service.clone(),
+        None => offering::Entity::find_by_id(a.service_id)
+            .one(db)
+            .await?
+            .ok_or(Error::ServiceNotFound)?,
+    };
+    let client = match known.client {
+        Some(client) => client.clone(),
+        None => client::Entity::find_by_id(a.client_id)
+            .one(db)
+            .await?
+            .ok_or(Error::ClientNotFound)?,
+    };
     record(db, clock, notice, a, &pro, &service, &client).await
 }

@@ -96,11 +96,6 @@ pub fn parse_stored_zone(name: &str) -> Tz {
     TimeZone::parse(name).map_or(Tz::UTC, TimeZone::tz)
 }
 
-/// The professional's zone.
-pub fn zone_of(p: &Professional) -> Tz {
-    p.time_zone
-}
-
 /// Minutes after midnight read back from the database (validated when stored).
 pub fn local_time(minutes: i32) -> LocalTime {
     LocalTime::saturating_from_minutes(minutes)

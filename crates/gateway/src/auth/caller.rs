@@ -3,10 +3,7 @@
 use std::ops::Deref;
 
 use poem::{Request, RequestBody};
-use poem_openapi::{
-    ApiExtractor, ApiExtractorType, ExtractParamOptions, SecurityScheme, auth::Bearer,
-    registry::Registry,
-};
+use poem_openapi::{ApiExtractor, ExtractParamOptions, SecurityScheme, auth::Bearer};
 use trellis_kernel::Principal;
 
 use super::{VerifiedPrincipal, state, verify_access_token};
@@ -49,18 +46,7 @@ async fn check_bearer(req: &Request, bearer: Bearer) -> poem::Result<Principal> 
 pub struct OptionalCaller(pub Option<Principal>);
 
 impl<'a> ApiExtractor<'a> for OptionalCaller {
-    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::SecurityScheme];
-
-    type ParamType = ();
-    type ParamRawType = ();
-
-    fn register(registry: &mut Registry) {
-        Caller::register(registry);
-    }
-
-    fn security_schemes() -> Vec<&'static str> {
-        Caller::security_schemes()
-    }
+    bearer_scheme!();
 
     fn has_security_fallback() -> bool {
         true

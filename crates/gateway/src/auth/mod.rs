@@ -13,6 +13,26 @@
 //! | [`OrgMember<R>`] | `/orgs/{org_id}/...` routes | 401, 400 bad id, 404 not a member, 403 role too weak |
 //! | [`CronAuth`] | `/internal/cron/*` | 404 disabled, 401 wrong secret |
 
+/// The items every extractor built on [`Caller`] shares: it is the
+/// `BearerAuth` security scheme in the spec, and nothing else.
+macro_rules! bearer_scheme {
+    () => {
+        const TYPES: &'static [poem_openapi::ApiExtractorType] =
+            &[poem_openapi::ApiExtractorType::SecurityScheme];
+
+        type ParamType = ();
+        type ParamRawType = ();
+
+        fn register(registry: &mut poem_openapi::registry::Registry) {
+            <$crate::auth::Caller as poem_openapi::ApiExtractor>::register(registry);
+        }
+
+        fn security_schemes() -> Vec<&'static str> {
+            <$crate::auth::Caller as poem_openapi::ApiExtractor>::security_schemes()
+        }
+    };
+}
+
 mod caller;
 mod cron;
 mod org;

@@ -4,7 +4,7 @@
 use std::{marker::PhantomData, ops::Deref};
 
 use poem::{Request, RequestBody, http::StatusCode};
-use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions, registry::Registry};
+use poem_openapi::{ApiExtractor, ExtractParamOptions};
 use trellis_kernel::{
     Principal,
     id::OrgId,
@@ -100,18 +100,7 @@ fn org_in_path(path: &str) -> Result<OrgId, ApiError> {
 }
 
 impl<'a, R: MinRole> ApiExtractor<'a> for OrgMember<R> {
-    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::SecurityScheme];
-
-    type ParamType = ();
-    type ParamRawType = ();
-
-    fn register(registry: &mut Registry) {
-        Caller::register(registry);
-    }
-
-    fn security_schemes() -> Vec<&'static str> {
-        Caller::security_schemes()
-    }
+    bearer_scheme!();
 
     async fn from_request(
         req: &'a Request,

@@ -3,7 +3,7 @@
 use std::ops::Deref;
 
 use poem::{Request, RequestBody};
-use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions, registry::Registry};
+use poem_openapi::{ApiExtractor, ExtractParamOptions};
 use trellis_kernel::Principal;
 use trellis_scheduling::model::Professional;
 
@@ -33,18 +33,7 @@ impl Deref for ProfessionalCaller {
 }
 
 impl<'a> ApiExtractor<'a> for ProfessionalCaller {
-    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::SecurityScheme];
-
-    type ParamType = ();
-    type ParamRawType = ();
-
-    fn register(registry: &mut Registry) {
-        Caller::register(registry);
-    }
-
-    fn security_schemes() -> Vec<&'static str> {
-        Caller::security_schemes()
-    }
+    bearer_scheme!();
 
     async fn from_request(
         req: &'a Request,

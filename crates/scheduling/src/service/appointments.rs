@@ -12,7 +12,7 @@ use validator::Validate;
 
 use super::SchedulingDeps;
 use crate::model::Professional;
-use crate::notices::{self, Notice};
+use crate::notices::{self, Known, Notice};
 use crate::{
     entities::{appointment, client, offering, professional},
     error::{Error, Result},
@@ -145,18 +145,26 @@ impl AppointmentService {
             .one(&txn)
             .await?
             .ok_or(Error::AppointmentNotFound)?;
-        let changed = self.transition(&txn, row, cmd.status, cmd.reason).await?;
+        let known = Known {
+            pro: Some(pro),
+            ..Known::default()
+        };
+        let changed = self
+            .transition(&txn, row, cmd.status, cmd.reason, known)
+            .await?;
         txn.commit().await?;
         Ok(changed)
     }
 
-    /// Applies a transition; a cancellation records the client's notice.
+    /// Applies a transition; a cancellation records the client's notice,
+    /// worded from the parties in `known` (the others are read).
     async fn transition(
         &self,
         db: &impl ConnectionTrait,
         row: appointment::Model,
         to: AppointmentStatus,
         reason: Option<String>,
+        known: Known<'_>,
     ) -> Result<AppointmentView> {
         let from = row.status;
         if !from.can_become(to) {
@@ -193,7 +201,8 @@ impl AppointmentService {
             return Err(Error::transition(fresh.status, to));
         }
         if to == AppointmentStatus::Cancelled {
-            notices::record_loading(db, &self.deps.clock, Notice::Cancelled, &fresh).await?;
+            let clock = &self.deps.clock;
+            notices::record_loading(db, clock, Notice::Cancelled, &fresh, known).await?;
         }
         Ok(view::appointment(fresh))
     }
@@ -255,23 +264,26 @@ impl AppointmentService {
             .one(db)
             .await?
             .ok_or(Error::AppointmentNotFound)?;
-        let owned = client::Entity::find_by_id(row.client_id)
+        let client = client::Entity::find_by_id(row.client_id)
             .one(db)
             .await?
-            .is_some_and(|c| c.user_id == Some(caller.user_id));
-        if !owned {
-            return Err(Error::AppointmentNotFound);
-        }
-        let notice = offering::Entity::find_by_id(row.service_id)
-            .one(db)
-            .await?
+            .filter(|c| c.user_id == Some(caller.user_id))
+            .ok_or(Error::AppointmentNotFound)?;
+        let service = offering::Entity::find_by_id(row.service_id).one(db).await?;
+        let notice = service
+            .as_ref()
             .map(|s| Duration::minutes(i64::from(s.cancellation_notice_minutes)))
             .unwrap_or_default();
         if row.status.is_active() && row.start_at - notice < self.deps.clock.now() {
             return Err(Error::CancellationWindowPassed);
         }
+        let known = Known {
+            service: service.as_ref(),
+            client: Some(&client),
+            ..Known::default()
+        };
         let cancelled = self
-            .transition(db, row, AppointmentStatus::Cancelled, cmd.reason)
+            .transition(db, row, AppointmentStatus::Cancelled, cmd.reason, known)
             .await?;
         txn.commit().await?;
         Ok(cancelled)

@@ -152,7 +152,7 @@ impl BookingService {
         to: NaiveDate,
         display: Option<TimeZone>,
     ) -> Result<Slots> {
-        let display_zone: Tz = display.map_or(view::zone_of(pro), TimeZone::tz);
+        let display_zone: Tz = display.map_or(pro.time_zone, TimeZone::tz);
         if to < from {
             return Err(Error::field("to", "must not be before from"));
         }
@@ -185,7 +185,7 @@ impl BookingService {
             .await?;
         let weekly = weekly(&rules);
         let slots = free_slots(&SlotQuery {
-            zone: view::zone_of(pro),
+            zone: pro.time_zone,
             rules: &weekly,
             busy: &busy,
             service: service_rules,
@@ -254,7 +254,7 @@ impl BookingService {
             .await?;
         let weekly = weekly(&weekly_rules);
         let offered = free_slots(&SlotQuery {
-            zone: view::zone_of(pro),
+            zone: pro.time_zone,
             rules: &weekly,
             busy: &busy,
             service: rules,
@@ -304,7 +304,7 @@ impl BookingService {
             rescheduled_from: Set(rescheduled_from),
             recurring_schedule_id: Set(recurring),
             reminder_sent_at: Set(None),
-            local_date: Set(Some(start.with_timezone(&view::zone_of(pro)).date_naive())),
+            local_date: Set(Some(start.with_timezone(&pro.time_zone).date_naive())),
             created_at: Set(now),
             updated_at: Set(now),
         }

@@ -28,7 +28,7 @@ use crate::{
 
 fn rule(s: &recurring_schedule::Model, pro: &Professional) -> Recurrence {
     Recurrence {
-        zone: view::zone_of(pro),
+        zone: pro.time_zone,
         weekday: u8::try_from(s.weekday).unwrap_or(1),
         time: view::local_time(s.local_minute).wall_time(),
         interval_weeks: u32::try_from(s.interval_weeks).unwrap_or(1),
@@ -132,7 +132,7 @@ impl RecurringService {
         self.deps
             .clock
             .now()
-            .with_timezone(&view::zone_of(pro))
+            .with_timezone(&pro.time_zone)
             .date_naive()
             + Duration::weeks(i64::from(weeks))
     }

@@ -96,7 +96,8 @@ impl ReminderService {
                 .one(&txn)
                 .await?
                 .ok_or(crate::error::Error::AppointmentNotFound)?;
-            notices::record_loading(&txn, &self.deps.clock, Notice::Reminder, &fresh).await?;
+            let (clock, known) = (&self.deps.clock, notices::Known::default());
+            notices::record_loading(&txn, clock, Notice::Reminder, &fresh, known).await?;
         }
         txn.commit().await?;
         Ok(won)
