@@ -217,15 +217,15 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # 4. Capture the statements of one request, then pgbench them -----------------
 pg_now() { psql_q -c 'SELECT extract(epoch FROM clock_timestamp())'; }
-psql_q -c "ALTER SYSTEM SET log_statement = 'all'" -c 'SELECT pg_reload_conf()' >/dev/null
-sleep 0.5
-T0=$(pg_now)
-curl -fsS -o /dev/null --max-time 10 "$URL" -H "authorization: Bearer $TOKEN"
-T1=$(pg_now)
-psql_q -c 'ALTER SYSTEM RESET log_statement' -c 'SELECT pg_reload_conf()' >/dev/null
-# Keep statements of the gateway (not psql's, named bench-load) logged between
-# T0 and T1; bind parameters become the literals PostgreSQL logged for them.
-python3 - "$PGDATA/server.log" "$T0" "$T1" >"$WORK/request.sql" <<'PY'
+# Keep statements of the gateway (not psql's, named bench-load) logged while
+# one request ran; bind parameters become the literals PostgreSQL logged for
+# them.
+capture_request() { # output file
+  local t0 t1
+  t0=$(pg_now)
+  curl -fsS -o /dev/null --max-time 10 "$URL" -H "authorization: Bearer $TOKEN"
+  t1=$(pg_now)
+  python3 - "$PGDATA/server.log" "$t0" "$t1" >"$1" <<'PY'
 import re, sys
 log, t0, t1 = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
 records, cur = [], None
@@ -254,6 +254,19 @@ if not out:
 for stmt in out:
     print(stmt.rstrip(";") + ";")
 PY
+}
+psql_q -c "ALTER SYSTEM SET log_statement = 'all'" -c 'SELECT pg_reload_conf()' >/dev/null
+sleep 0.5
+# The gateway's background work (the outbox poll, jobs) may run during a
+# capture: capture until two in a row agree.
+capture_request "$WORK/request.sql"
+for _ in 1 2 3 4 5; do
+  capture_request "$WORK/request-again.sql"
+  cmp -s "$WORK/request.sql" "$WORK/request-again.sql" && break
+  mv -f "$WORK/request-again.sql" "$WORK/request.sql"
+done
+cmp -s "$WORK/request.sql" "$WORK/request-again.sql" || die "no two captures of one request agreed"
+psql_q -c 'ALTER SYSTEM RESET log_statement' -c 'SELECT pg_reload_conf()' >/dev/null
 STATEMENTS=$(grep -c . "$WORK/request.sql")
 log "captured $STATEMENTS statements of one request:"
 sed 's/^/    /' "$WORK/request.sql" >&2

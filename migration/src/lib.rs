@@ -13,6 +13,7 @@ mod m20261122_000002_identity_accounts;
 mod m20261122_000003_scheduling_core;
 mod m20261122_000004_scheduling_social;
 mod m20261122_000005_scheduling_recurring;
+mod m20261122_000006_messaging_chat;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_scheduling_core::Migration),
             Box::new(m20261122_000004_scheduling_social::Migration),
             Box::new(m20261122_000005_scheduling_recurring::Migration),
+            Box::new(m20261122_000006_messaging_chat::Migration),
         ]
     }
 }

@@ -21,8 +21,12 @@ use trellis_kernel::{
     auth::{TokenCodec, TokenSettings},
     db::DbOptions,
     outbox::{Dispatcher, RetryPolicy},
-    ports::{Mailer, SmsSender, Unlimited},
+    ports::{Mailer, Memberships, SmsSender, Unlimited},
     settings::{Settings, SettingsRegistry},
+};
+use trellis_messaging::{
+    Messaging, MessagingDeps,
+    realtime::{InProcessBus, RealtimeBus},
 };
 use trellis_migration::Migrator;
 use trellis_scheduling::{Scheduling, SchedulingDeps};
@@ -197,12 +201,19 @@ impl App {
             clock: clock.clone(),
             entitlements: Arc::new(Unlimited),
         });
+        let memberships: Arc<dyn Memberships> = Arc::new(MembershipDirectory::new(db.clone()));
+        let realtime: Arc<dyn RealtimeBus> = Arc::new(InProcessBus::new());
+        let messaging = Messaging::new(MessagingDeps {
+            clock: clock.clone(),
+            memberships: memberships.clone(),
+            realtime: realtime.clone(),
+        });
         let dispatcher_clock = clock.clone();
         let outbox = config.outbox;
         let instance_id = uuid::Uuid::now_v7();
         let state = AppState {
             config: Arc::new(config),
-            memberships: Arc::new(MembershipDirectory::new(db.clone())),
+            memberships,
             db,
             clock,
             tokens,
@@ -212,6 +223,8 @@ impl App {
             revocations,
             jobs: Arc::new(crate::jobs::registry(&scheduling)),
             scheduling,
+            messaging,
+            realtime,
             dispatcher: Arc::new(Dispatcher::new(
                 events::subscribers(mailer.clone(), Arc::new(EmailNotifier::new(mailer))),
                 RetryPolicy {

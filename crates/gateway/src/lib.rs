@@ -4,6 +4,7 @@
 //! builds their services, translates HTTP to calls and errors to problem
 //! documents, and serves two listeners (public and internal).
 
+pub mod allocator;
 pub mod api;
 pub mod app;
 pub mod auth;

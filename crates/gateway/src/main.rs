@@ -14,7 +14,15 @@ use trellis_gateway::{
 };
 use trellis_migration::Migrator;
 
+/// glibc's malloc took a fifth of a list request's CPU under load
+/// (`just bench-load` with `BENCH_PROFILE=1`); mimalloc's thread-local free
+/// lists make the many small allocations of decoding rows and encoding JSON
+/// cheap.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
+    trellis_gateway::allocator::tune();
     // A missing .env is normal; a malformed one is worth knowing about.
     if let Err(err) = dotenvy::dotenv()
         && !err.not_found()

@@ -7,6 +7,7 @@ use trellis_identity::Identity;
 use trellis_kernel::{
     SharedClock, auth::TokenCodec, outbox::Dispatcher, ports::Memberships, settings::Settings,
 };
+use trellis_messaging::{Messaging, realtime::RealtimeBus};
 use trellis_scheduling::Scheduling;
 
 use crate::{config::Config, middleware::metrics::Metrics, revocations::Revocations};
@@ -34,6 +35,10 @@ pub struct AppState {
     pub revocations: Revocations,
     /// Scheduling services.
     pub scheduling: Scheduling,
+    /// Messaging services.
+    pub messaging: Messaging,
+    /// Where committed changes go to reach sockets.
+    pub realtime: Arc<dyn RealtimeBus>,
     /// Delivers recorded events to their subscribers.
     pub dispatcher: Arc<Dispatcher>,
     /// Every domain's scheduled jobs.

@@ -12,6 +12,9 @@ use sea_orm::{
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 
+/// A pooled connection idle for this long is pinged before it is handed out.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
+
 /// Pool settings.
 #[derive(Debug, Clone)]
 pub struct DbOptions {
@@ -77,6 +80,11 @@ pub async fn connect(url: &str, options: &DbOptions) -> Result<DatabaseConnectio
         .min_connections(options.min_connections)
         .acquire_timeout(options.acquire_timeout)
         .connect_timeout(options.acquire_timeout)
+        // A ping before every checkout is a round trip per request; only a
+        // connection idle long enough to have been dropped by the server or
+        // a middlebox is worth testing (a broken hot one fails its query
+        // like any outage and is dropped from the pool).
+        .test_before_acquire_if_idle_for(IDLE_BEFORE_PING)
         .sqlx_logging(options.log_statements);
 
     if backend == DbBackend::Sqlite {

@@ -8,6 +8,7 @@
 
 pub mod common;
 pub mod identity;
+pub mod messaging;
 pub mod scheduling;
 pub mod system;
 
@@ -25,13 +26,26 @@ pub enum ApiTags {
     /// Professionals, services, availability, bookings and appointments.
     #[oai(rename = "scheduling")]
     Scheduling,
+    /// Rooms, members, messages, read receipts and the realtime socket.
+    #[oai(rename = "messaging")]
+    Messaging,
 }
 
 /// Operations on the public listener: one line per domain.
-pub type PublicApi = (system::Public, identity::Public, scheduling::Public);
+pub type PublicApi = (
+    system::Public,
+    identity::Public,
+    scheduling::Public,
+    messaging::Public,
+);
 
 /// Operations on the internal listener: one line per domain.
-pub type InternalApi = (system::Internal, identity::Internal, scheduling::Internal);
+pub type InternalApi = (
+    system::Internal,
+    identity::Internal,
+    scheduling::Internal,
+    messaging::Internal,
+);
 
 const DESCRIPTION: &str = "The backend of small service businesses and agencies: identity, scheduling, \
      messaging, billing, credentials vault and time tracking. Errors are \

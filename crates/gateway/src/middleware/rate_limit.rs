@@ -115,6 +115,8 @@ route_class!(CLASS_PASSWORD_RESET, PASSWORD_RESET, "password_reset", 5 per 3600 
     "Password reset requests, per IP");
 route_class!(CLASS_ANONYMOUS, ANONYMOUS, "anonymous", 10 per 3600 s, KeyBy::Ip,
     "Anonymous user creation, per IP");
+route_class!(CLASS_MESSAGE, MESSAGE, "message", 30 per 10 s, KeyBy::UserOrIp,
+    "Chat messages sent, per user");
 
 /// Every rate-limit setting, for the settings registry.
 pub fn settings() -> Vec<&'static dyn SettingDef> {
@@ -126,11 +128,13 @@ pub fn settings() -> Vec<&'static dyn SettingDef> {
         &OTP,
         &PASSWORD_RESET,
         &ANONYMOUS,
+        &MESSAGE,
     ]
 }
 
 /// The class table: the first matching `(method, path prefix)` wins; any other
 /// `/api/v1` request is `general`; everything else (health, docs) is unlimited.
+/// Routes with an id inside their path are in [`PATTERN_TABLE`].
 static CLASS_TABLE: &[(Method, &str, &RouteClass)] = &[
     (Method::POST, "/api/v1/booking/", &CLASS_BOOKING),
     (Method::POST, "/api/v1/auth/register", &CLASS_REGISTER),
@@ -145,12 +149,29 @@ static CLASS_TABLE: &[(Method, &str, &RouteClass)] = &[
     (Method::POST, "/api/v1/auth/anonymous", &CLASS_ANONYMOUS),
 ];
 
+/// Classes of routes with one id segment: `(method, prefix, suffix)`, the
+/// segment between them being the id (`/api/v1/rooms/{id}/messages`).
+static PATTERN_TABLE: &[(Method, &str, &str, &RouteClass)] =
+    &[(Method::POST, "/api/v1/rooms/", "/messages", &CLASS_MESSAGE)];
+
 /// The class of a request, if it is limited at all.
 pub fn classify(method: &Method, path: &str) -> Option<&'static RouteClass> {
     CLASS_TABLE
         .iter()
         .find(|(m, prefix, _)| m == method && path.starts_with(prefix))
         .map(|(_, _, class)| *class)
+        .or_else(|| {
+            PATTERN_TABLE
+                .iter()
+                .find(|(m, prefix, suffix, _)| {
+                    m == method
+                        && path
+                            .strip_prefix(prefix)
+                            .and_then(|rest| rest.strip_suffix(suffix))
+                            .is_some_and(|id| !id.is_empty() && !id.contains('/'))
+                })
+                .map(|(_, _, _, class)| *class)
+        })
         .or_else(|| path.starts_with("/api/v1/").then_some(&CLASS_GENERAL))
 }
 
@@ -429,6 +450,24 @@ mod tests {
         assert_eq!(name(Method::GET, "/api/v1/orgs"), Some("general"));
         assert_eq!(name(Method::GET, "/healthz"), None);
         assert_eq!(name(Method::GET, "/docs"), None);
+        let room = "/api/v1/rooms/0193f1b2-7c1e-7aaa-9f00-1234567890ab";
+        assert_eq!(
+            name(Method::POST, &format!("{room}/messages")),
+            Some("message")
+        );
+        assert_eq!(
+            name(Method::GET, &format!("{room}/messages")),
+            Some("general")
+        );
+        assert_eq!(name(Method::POST, &format!("{room}/read")), Some("general"));
+        assert_eq!(
+            name(Method::POST, "/api/v1/rooms//messages"),
+            Some("general")
+        );
+        assert_eq!(
+            name(Method::POST, "/api/v1/rooms/a/b/messages"),
+            Some("general")
+        );
     }
 
     #[test]

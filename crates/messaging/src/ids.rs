@@ -1,0 +1,12 @@
+//! Typed ids of the messaging domain.
+
+use trellis_kernel::typed_id;
+
+typed_id!(
+    /// A chat room.
+    RoomId
+);
+typed_id!(
+    /// A chat message.
+    MessageId
+);

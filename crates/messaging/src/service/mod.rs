@@ -1,0 +1,51 @@
+//! Messaging services. Each takes the connection to work in; every change
+//! commits before it is published on the realtime bus.
+
+mod access;
+mod messages;
+mod rooms;
+
+use std::sync::Arc;
+
+pub use messages::MessageService;
+pub use rooms::RoomService;
+use trellis_kernel::{SharedClock, ports::Memberships};
+
+use crate::realtime::RealtimeBus;
+
+/// What every messaging service needs.
+#[derive(Clone)]
+pub struct MessagingDeps {
+    /// Now.
+    pub clock: SharedClock,
+    /// Organization memberships (who may join an organization's rooms).
+    pub memberships: Arc<dyn Memberships>,
+    /// Where committed changes go to reach sockets.
+    pub realtime: Arc<dyn RealtimeBus>,
+}
+
+impl std::fmt::Debug for MessagingDeps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MessagingDeps")
+    }
+}
+
+/// Every messaging service.
+#[derive(Debug, Clone)]
+pub struct Messaging {
+    /// Rooms and members.
+    pub rooms: RoomService,
+    /// Messages and read markers.
+    pub messages: MessageService,
+}
+
+impl Messaging {
+    /// Wires the services.
+    pub fn new(deps: MessagingDeps) -> Self {
+        let deps = Arc::new(deps);
+        Self {
+            rooms: RoomService::new(deps.clone()),
+            messages: MessageService::new(deps),
+        }
+    }
+}
