@@ -14,6 +14,7 @@ mod m20261122_000003_scheduling_core;
 mod m20261122_000004_scheduling_social;
 mod m20261122_000005_scheduling_recurring;
 mod m20261122_000006_messaging_chat;
+mod m20261122_000007_messaging_files;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_scheduling_social::Migration),
             Box::new(m20261122_000005_scheduling_recurring::Migration),
             Box::new(m20261122_000006_messaging_chat::Migration),
+            Box::new(m20261122_000007_messaging_files::Migration),
         ]
     }
 }

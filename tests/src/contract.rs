@@ -299,6 +299,8 @@ impl Spec {
                         .flatten()
                     {
                         let schema = match content.get("schema") {
+                            // Bytes, not JSON: nothing to validate.
+                            Some(schema) if is_binary(schema) => None,
                             Some(schema) => Some(compiler.compile(schema).map_err(|e| {
                                 format!("{name}: {method} {template} {status}: {e}")
                             })?),
@@ -408,7 +410,7 @@ impl Spec {
         } else {
             let found = media_type
                 .as_deref()
-                .and_then(|m| contents.iter().find(|c| c.media_type == m));
+                .and_then(|m| matching_content(contents, m));
             match found {
                 None => {
                     let listed: Vec<&str> =
@@ -624,6 +626,24 @@ fn integer_bounds(format: &str) -> Option<(Value, Value)> {
 }
 
 /// A media type without its parameters, lowercase.
+/// A schema for bytes (`type: string, format: binary`).
+fn is_binary(schema: &Value) -> bool {
+    schema.get("type").and_then(Value::as_str) == Some("string")
+        && schema.get("format").and_then(Value::as_str) == Some("binary")
+}
+
+/// The documented content a response's media type falls under: the exact
+/// type, else its range (`image/*`), else `*/*`.
+fn matching_content<'a>(contents: &'a [Content], media_type: &str) -> Option<&'a Content> {
+    let range = media_type
+        .split_once('/')
+        .map(|(kind, _)| format!("{kind}/*"))
+        .unwrap_or_default();
+    [media_type, range.as_str(), "*/*"]
+        .into_iter()
+        .find_map(|wanted| contents.iter().find(|c| c.media_type == wanted))
+}
+
 fn essence(media_type: &str) -> String {
     media_type
         .split(';')
@@ -914,6 +934,30 @@ mod tests {
             .check(&Method::DELETE, "/things/1", 204, JSON, "{}")
             .unwrap_err();
         assert!(violation.to_string().contains("documented without a body"));
+    }
+
+    #[test]
+    fn media_ranges_match_and_bytes_are_not_parsed() {
+        let spec = Spec::from_document(
+            "files.json",
+            &json!({
+                "openapi": "3.0.0",
+                "paths": {"/files/{id}": {"get": {"operationId": "download", "responses": {"200": {"content": {
+                    "application/json; charset=utf-8": {"schema": {"type": "object", "required": ["url"], "properties": {"url": {"type": "string"}}}},
+                    "text/*": {"schema": {"type": "string", "format": "binary"}},
+                    "*/*": {"schema": {"type": "string", "format": "binary"}}
+                }}}}}}
+            }),
+        )
+        .unwrap();
+        let check = |content_type: &str, body: &str| {
+            spec.check(&Method::GET, "/files/1", 200, Some(content_type), body)
+        };
+        assert!(check("image/png", "\u{89}PNG not json").is_ok());
+        assert!(check("text/plain; charset=utf-8", "plain text").is_ok());
+        assert!(check("application/json", r#"{"url": "/files/1"}"#).is_ok());
+        // JSON is still checked against its own schema.
+        assert!(check("application/json", r#"{"link": 1}"#).is_err());
     }
 
     #[test]

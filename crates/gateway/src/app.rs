@@ -26,6 +26,10 @@ use trellis_kernel::{
 };
 use trellis_messaging::{
     Messaging, MessagingDeps,
+    files::{
+        BlobStore, FileStorage, FilesConfig as FileLimits, LocalDiskStore, ObjectStoreBlobs,
+        S3Settings,
+    },
     realtime::{InProcessBus, RealtimeBus},
 };
 use trellis_migration::Migrator;
@@ -33,7 +37,7 @@ use trellis_scheduling::{Scheduling, SchedulingDeps};
 
 use crate::{
     api,
-    config::{Config, Environment, JwtSecret, redact_url},
+    config::{Config, Environment, FilesSigningKey, JwtSecret, redact_url},
     error::{ApiError, into_problem_response},
     events::{self, EmailNotifier},
     mail::LettreMailer,
@@ -78,6 +82,9 @@ pub enum StartupError {
     /// The mail transport could not be set up.
     #[error("cannot set up email delivery: {0}")]
     Mail(String),
+    /// The file store could not be set up.
+    #[error("cannot set up file storage: {0}")]
+    Files(String),
 }
 
 /// The mailer the configuration asks for: SMTP, or `.eml` files in development.
@@ -108,6 +115,48 @@ fn sms_sender(config: &Config) -> Arc<dyn SmsSender> {
     Arc::new(DevSmsOutbox::new(dir))
 }
 
+/// Where uploaded files go (an S3-compatible bucket when one is configured,
+/// else the local disk) and the limits they are held to.
+fn file_storage(config: &Config) -> Result<FileStorage, StartupError> {
+    let files = &config.files;
+    let blobs: Arc<dyn BlobStore> = match &files.s3 {
+        Some(s3) => {
+            tracing::info!(bucket = %s3.bucket, endpoint = ?s3.endpoint, "files are stored in S3");
+            Arc::new(
+                ObjectStoreBlobs::s3(&S3Settings {
+                    bucket: s3.bucket.clone(),
+                    endpoint: s3.endpoint.clone(),
+                    region: s3.region.clone(),
+                    access_key_id: s3.access_key_id.clone(),
+                    secret_access_key: s3.secret_access_key.clone(),
+                })
+                .map_err(|e| StartupError::Files(e.to_string()))?,
+            )
+        }
+        None => {
+            tracing::info!(dir = %files.dir.display(), "files are stored on the local disk");
+            Arc::new(LocalDiskStore::new(files.dir.clone()))
+        }
+    };
+    if let FilesSigningKey::Generated(_) = files.signing_key {
+        tracing::warn!(
+            "TRELLIS_FILES_SIGNING_KEY is not set: signing file links with a random key generated at startup. \
+             Links stop working when the process restarts, and instances cannot share them. \
+             Set TRELLIS_FILES_SIGNING_KEY to a random value of at least 32 bytes \
+             (for example `openssl rand -base64 48`)."
+        );
+    }
+    Ok(FileStorage {
+        blobs,
+        config: FileLimits {
+            max_bytes: files.upload_limit,
+            allowed_types: files.upload_types.clone(),
+            signing_key: files.signing_key.key().clone(),
+            link_ttl: files.link_ttl,
+        },
+    })
+}
+
 /// Every runtime setting the application declares.
 pub fn settings_registry() -> SettingsRegistry {
     let mut registry = SettingsRegistry::default();
@@ -133,6 +182,8 @@ impl App {
         config: Config,
         clock: SharedClock,
     ) -> Result<Self, StartupError> {
+        // Before any HTTPS client is built (the S3 store's, tests' clients).
+        trellis_messaging::files::install_tls_provider();
         let options = DbOptions {
             max_connections: config.database.max_connections,
             ..DbOptions::default()
@@ -203,11 +254,14 @@ impl App {
         });
         let memberships: Arc<dyn Memberships> = Arc::new(MembershipDirectory::new(db.clone()));
         let realtime: Arc<dyn RealtimeBus> = Arc::new(InProcessBus::new());
-        let messaging = Messaging::new(MessagingDeps {
-            clock: clock.clone(),
-            memberships: memberships.clone(),
-            realtime: realtime.clone(),
-        });
+        let messaging = Messaging::new(
+            MessagingDeps {
+                clock: clock.clone(),
+                memberships: memberships.clone(),
+                realtime: realtime.clone(),
+            },
+            file_storage(&config)?,
+        );
         let dispatcher_clock = clock.clone();
         let outbox = config.outbox;
         let instance_id = uuid::Uuid::now_v7();
@@ -286,7 +340,11 @@ impl App {
                     "handler panicked",
                 )))
             }))
-            .with(BodyLimit::new(config.http.body_limit))
+            .with(BodyLimit::new(config.http.body_limit).route(
+                Method::POST,
+                api::messaging::files::UPLOAD_PATH,
+                config.files.upload_limit,
+            ))
             .with(RateLimit::new(self.rate_store.clone()))
             .catch_all_error(|err| async move { into_problem_response(err) })
             .with_if(cors.is_some(), cors.unwrap_or_default())

@@ -46,6 +46,24 @@ impl JwtSecret {
     }
 }
 
+/// Where the key signing file links came from (like [`JwtSecret`]).
+#[derive(Clone, Debug)]
+pub enum FilesSigningKey {
+    /// Set by the operator.
+    Configured(SecretSlice<u8>),
+    /// Generated at startup (development only): links die with the process.
+    Generated(SecretSlice<u8>),
+}
+
+impl FilesSigningKey {
+    /// The key.
+    pub fn key(&self) -> &SecretSlice<u8> {
+        match self {
+            Self::Configured(k) | Self::Generated(k) => k,
+        }
+    }
+}
+
 /// Everything the gateway reads from the environment, grouped by concern.
 /// Secrets are `secrecy` types: `Debug` never prints them.
 #[derive(Clone, Debug)]
@@ -68,6 +86,8 @@ pub struct Config {
     pub jobs: JobsConfig,
     /// The event outbox's dispatcher.
     pub outbox: OutboxConfig,
+    /// Uploaded files.
+    pub files: FilesConfig,
     /// `TRELLIS_SETTINGS_CACHE_TTL`: staleness bound of runtime settings.
     pub settings_cache_ttl: Duration,
     /// `TRELLIS_DATA_DIR`: development outboxes (mail, SMS) live here.
@@ -179,6 +199,41 @@ pub struct OutboxConfig {
     pub retry_base: Duration,
     /// `TRELLIS_OUTBOX_MAX_ATTEMPTS`: attempts before an event is dead.
     pub max_attempts: u32,
+}
+
+/// Uploaded files: limits, types, where they are kept, link signing.
+#[derive(Clone, Debug)]
+pub struct FilesConfig {
+    /// `TRELLIS_UPLOAD_LIMIT`: the largest upload request body, in bytes
+    /// (`POST /api/v1/files` only; every other route keeps the body limit).
+    pub upload_limit: usize,
+    /// `TRELLIS_UPLOAD_TYPES`: the types an upload may be, as sniffed.
+    pub upload_types: Vec<String>,
+    /// `TRELLIS_FILES_DIR`: the local store's directory (default
+    /// `<TRELLIS_DATA_DIR>/files`), when no S3 bucket is configured.
+    pub dir: std::path::PathBuf,
+    /// `TRELLIS_FILES_SIGNING_KEY`: signs download links.
+    pub signing_key: FilesSigningKey,
+    /// `TRELLIS_FILES_LINK_TTL`: how long a signed link works.
+    pub link_ttl: Duration,
+    /// `TRELLIS_S3_*`: an S3-compatible bucket instead of the local disk
+    /// (chosen when `TRELLIS_S3_BUCKET` is set).
+    pub s3: Option<S3Config>,
+}
+
+/// An S3-compatible bucket.
+#[derive(Clone, Debug)]
+pub struct S3Config {
+    /// `TRELLIS_S3_BUCKET`.
+    pub bucket: String,
+    /// `TRELLIS_S3_ENDPOINT`: unset for AWS itself.
+    pub endpoint: Option<String>,
+    /// `TRELLIS_S3_REGION`.
+    pub region: String,
+    /// `TRELLIS_S3_ACCESS_KEY_ID`: unset to use the instance's credentials.
+    pub access_key_id: Option<String>,
+    /// `TRELLIS_S3_SECRET_ACCESS_KEY`.
+    pub secret_access_key: Option<SecretString>,
 }
 
 /// Hides the password of a database URL for logs.
@@ -483,6 +538,8 @@ impl Config {
             ),
         };
 
+        let files = files_config(&mut r, env, &data_dir);
+
         if !r.errors.is_empty() {
             return Err(ConfigErrors(r.errors));
         }
@@ -528,9 +585,130 @@ impl Config {
                 cron_secret: cron_secret.map(SecretString::from),
             },
             outbox,
+            files,
             settings_cache_ttl,
             data_dir,
         })
+    }
+}
+
+/// The smallest acceptable link-signing key.
+pub const MIN_FILES_SIGNING_KEY_BYTES: usize = 32;
+
+/// Reads the files group.
+fn files_config(r: &mut Reader<'_>, env: Environment, data_dir: &std::path::Path) -> FilesConfig {
+    let upload_limit = r.parse(
+        "TRELLIS_UPLOAD_LIMIT",
+        trellis_messaging::files::DEFAULT_MAX_BYTES,
+        "a size in bytes from 1024 to 1073741824",
+        |v| v.parse().ok().filter(|n| (1024..=1 << 30).contains(n)),
+    );
+    let mut upload_types = r.list("TRELLIS_UPLOAD_TYPES");
+    if upload_types.is_empty() {
+        upload_types = trellis_messaging::files::DEFAULT_ALLOWED_TYPES
+            .iter()
+            .map(|t| t.to_string())
+            .collect();
+    }
+    for t in &upload_types {
+        let valid = t.split_once('/').is_some_and(|(kind, sub)| {
+            let token = |s: &str| {
+                !s.is_empty()
+                    && s.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
+            };
+            token(kind) && token(sub)
+        });
+        if !valid {
+            r.fail(
+                "TRELLIS_UPLOAD_TYPES",
+                format!("{t:?} is not a media type such as image/png"),
+            );
+        }
+    }
+    let upload_types = upload_types
+        .iter()
+        .map(|t| trellis_messaging::files::essence(t))
+        .collect();
+    let dir = r
+        .raw("TRELLIS_FILES_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| data_dir.join("files"));
+    let signing_key = match r.raw("TRELLIS_FILES_SIGNING_KEY") {
+        Some(key) => {
+            if key.len() < MIN_FILES_SIGNING_KEY_BYTES {
+                r.fail(
+                    "TRELLIS_FILES_SIGNING_KEY",
+                    format!("must be at least {MIN_FILES_SIGNING_KEY_BYTES} bytes long"),
+                );
+            } else if env == Environment::Production && is_weak(&key) {
+                r.fail(
+                    "TRELLIS_FILES_SIGNING_KEY",
+                    "is a well-known or low-entropy value; generate one with `openssl rand -base64 48`",
+                );
+            }
+            FilesSigningKey::Configured(key.into_bytes().into())
+        }
+        None => {
+            if env == Environment::Production {
+                r.fail(
+                    "TRELLIS_FILES_SIGNING_KEY",
+                    "is required in production (generate one with `openssl rand -base64 48`)",
+                );
+            }
+            FilesSigningKey::Generated(trellis_messaging::files::LinkSigner::random_key())
+        }
+    };
+    let link_ttl = r.duration(
+        "TRELLIS_FILES_LINK_TTL",
+        trellis_messaging::files::DEFAULT_LINK_TTL,
+    );
+    if link_ttl.is_zero() || link_ttl > Duration::from_secs(7 * 86_400) {
+        r.fail(
+            "TRELLIS_FILES_LINK_TTL",
+            "must be more than zero and at most 7 days",
+        );
+    }
+    let endpoint = r.raw("TRELLIS_S3_ENDPOINT");
+    if let Some(url) = &endpoint
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        r.fail("TRELLIS_S3_ENDPOINT", "must be an http:// or https:// URL");
+    }
+    let access_key_id = r.raw("TRELLIS_S3_ACCESS_KEY_ID");
+    let secret_access_key = r.raw("TRELLIS_S3_SECRET_ACCESS_KEY");
+    if access_key_id.is_some() != secret_access_key.is_some() {
+        r.fail(
+            "TRELLIS_S3_SECRET_ACCESS_KEY",
+            "TRELLIS_S3_ACCESS_KEY_ID and TRELLIS_S3_SECRET_ACCESS_KEY go together",
+        );
+    }
+    let region = r.raw("TRELLIS_S3_REGION");
+    let s3 = match r.raw("TRELLIS_S3_BUCKET") {
+        Some(bucket) => Some(S3Config {
+            bucket,
+            endpoint,
+            region: region.unwrap_or_else(|| "us-east-1".into()),
+            access_key_id,
+            secret_access_key: secret_access_key.map(SecretString::from),
+        }),
+        None => {
+            if endpoint.is_some() || region.is_some() || access_key_id.is_some() {
+                r.fail(
+                    "TRELLIS_S3_BUCKET",
+                    "is required when other TRELLIS_S3_* settings are given",
+                );
+            }
+            None
+        }
+    };
+    FilesConfig {
+        upload_limit,
+        upload_types,
+        dir,
+        signing_key,
+        link_ttl,
+        s3,
     }
 }
 
@@ -580,7 +758,61 @@ mod tests {
             );
             assert_eq!(c.http.body_limit, 1024 * 1024);
             assert!(c.http.rate_limits);
+            assert_eq!(c.files.upload_limit, 10 * 1024 * 1024);
+            assert!(c.files.upload_types.iter().any(|t| t == "image/png"));
+            assert_eq!(c.files.dir, std::path::Path::new("./data/files"));
+            assert!(matches!(c.files.signing_key, FilesSigningKey::Generated(_)));
+            assert!(c.files.s3.is_none());
         }
+    }
+
+    #[test]
+    fn files_settings_parse_and_s3_needs_its_bucket() {
+        let config = parse(&[
+            ("TRELLIS_UPLOAD_LIMIT", "2048"),
+            (
+                "TRELLIS_UPLOAD_TYPES",
+                "image/png, Application/PDF, text/csv",
+            ),
+            ("TRELLIS_DATA_DIR", "/srv/trellis"),
+            ("TRELLIS_FILES_LINK_TTL", "5m"),
+            ("TRELLIS_S3_BUCKET", "uploads"),
+            ("TRELLIS_S3_ENDPOINT", "http://127.0.0.1:9000"),
+            ("TRELLIS_S3_ACCESS_KEY_ID", "minio"),
+            ("TRELLIS_S3_SECRET_ACCESS_KEY", "minio-secret"),
+        ]);
+        assert!(config.is_ok(), "{config:?}");
+        if let Ok(c) = config {
+            assert_eq!(c.files.upload_limit, 2048);
+            assert_eq!(
+                c.files.upload_types,
+                ["image/png", "application/pdf", "text/csv"]
+            );
+            assert_eq!(c.files.dir, std::path::Path::new("/srv/trellis/files"));
+            assert_eq!(c.files.link_ttl, Duration::from_secs(300));
+            let s3 = c.files.s3.as_ref();
+            assert_eq!(s3.map(|s| s.bucket.as_str()), Some("uploads"));
+            assert_eq!(s3.map(|s| s.region.as_str()), Some("us-east-1"));
+        }
+        assert_eq!(
+            keys(parse(&[
+                ("TRELLIS_UPLOAD_LIMIT", "10"),
+                ("TRELLIS_UPLOAD_TYPES", "png"),
+                ("TRELLIS_FILES_SIGNING_KEY", "short"),
+                ("TRELLIS_FILES_LINK_TTL", "30days"),
+                ("TRELLIS_S3_ENDPOINT", "minio:9000"),
+                ("TRELLIS_S3_ACCESS_KEY_ID", "minio"),
+            ])),
+            vec![
+                "TRELLIS_UPLOAD_LIMIT",
+                "TRELLIS_UPLOAD_TYPES",
+                "TRELLIS_FILES_SIGNING_KEY",
+                "TRELLIS_FILES_LINK_TTL",
+                "TRELLIS_S3_ENDPOINT",
+                "TRELLIS_S3_SECRET_ACCESS_KEY",
+                "TRELLIS_S3_BUCKET",
+            ]
+        );
     }
 
     #[test]
@@ -608,14 +840,19 @@ mod tests {
 
     #[test]
     fn production_refuses_missing_short_or_weak_secrets() {
+        const FILES_KEY: (&str, &str) = (
+            "TRELLIS_FILES_SIGNING_KEY",
+            "Zt4Lw9Qe1Rb7Yp3Xm6Kc2Nv8Hs5Dg0Ja",
+        );
         assert_eq!(
             keys(parse(&[("TRELLIS_ENV", "production")])),
-            vec!["TRELLIS_JWT_SECRET"]
+            vec!["TRELLIS_JWT_SECRET", "TRELLIS_FILES_SIGNING_KEY"]
         );
         assert_eq!(
             keys(parse(&[
                 ("TRELLIS_ENV", "production"),
-                ("TRELLIS_JWT_SECRET", "short")
+                ("TRELLIS_JWT_SECRET", "short"),
+                FILES_KEY,
             ])),
             vec!["TRELLIS_JWT_SECRET"]
         );
@@ -623,6 +860,7 @@ mod tests {
             keys(parse(&[
                 ("TRELLIS_ENV", "production"),
                 ("TRELLIS_JWT_SECRET", "changeme-changeme-changeme-changeme"),
+                FILES_KEY,
             ])),
             vec!["TRELLIS_JWT_SECRET"]
         );
@@ -633,12 +871,25 @@ mod tests {
                     "TRELLIS_JWT_SECRET",
                     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
                 ),
+                FILES_KEY,
             ])),
             vec!["TRELLIS_JWT_SECRET"]
+        );
+        assert_eq!(
+            keys(parse(&[
+                ("TRELLIS_ENV", "production"),
+                ("TRELLIS_JWT_SECRET", "q8Vn2xR0tL5mZ7cW1bK9yH3dF6gJ4sPe"),
+                (
+                    "TRELLIS_FILES_SIGNING_KEY",
+                    "changeme-changeme-changeme-changeme"
+                ),
+            ])),
+            vec!["TRELLIS_FILES_SIGNING_KEY"]
         );
         let ok = parse(&[
             ("TRELLIS_ENV", "production"),
             ("TRELLIS_JWT_SECRET", "q8Vn2xR0tL5mZ7cW1bK9yH3dF6gJ4sPe"),
+            FILES_KEY,
         ]);
         assert!(ok.is_ok());
     }
@@ -672,8 +923,13 @@ mod tests {
     #[test]
     fn secrets_never_print() {
         let jwt = "q8Vn2xR0tL5mZ7cW1bK9yH3dF6gJ4sPe";
+        let files_key = "Zt4Lw9Qe1Rb7Yp3Xm6Kc2Nv8Hs5Dg0Ja";
         let config = parse(&[
             ("TRELLIS_JWT_SECRET", jwt),
+            ("TRELLIS_FILES_SIGNING_KEY", files_key),
+            ("TRELLIS_S3_BUCKET", "uploads"),
+            ("TRELLIS_S3_ACCESS_KEY_ID", "AKIAEXAMPLE"),
+            ("TRELLIS_S3_SECRET_ACCESS_KEY", "s3-secret-key"),
             ("CRON_SECRET", "cron-secret-0123456789"),
             ("SMTP_URL", "smtps://mailer:smtp-password@mail.example.com"),
             ("DATABASE_URL", "postgres://app:db-password@db/trellis"),
@@ -681,6 +937,8 @@ mod tests {
         let printed = format!("{config:?}");
         for secret in [
             jwt,
+            files_key,
+            "s3-secret-key",
             "cron-secret-0123456789",
             "smtp-password",
             "db-password",

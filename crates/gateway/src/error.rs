@@ -378,7 +378,7 @@ fn status_description(status: u16) -> &'static str {
         404 => "Not found, or not visible to the caller.",
         409 => "Conflicts with the current state.",
         413 => "The request body is too large.",
-        415 => "The request body is not JSON.",
+        415 => "The request body is not of a media type the operation takes.",
         422 => "A field or rule check failed; see `errors`.",
         429 => "Too many requests; see `Retry-After`.",
         500 => "A fault on our side; quote `error_id` when reporting it.",

@@ -1,5 +1,6 @@
 //! The messaging domain's errors. `Display` is safe to show a user.
 
+use crate::files::BlobError;
 use sea_orm::{DbErr, SqlErr};
 use trellis_kernel::{
     DomainError, ErrorKind, FieldError,
@@ -50,6 +51,38 @@ pub enum Error {
     /// A deleted message cannot be edited.
     #[error("this message was deleted")]
     MessageDeleted,
+    /// No such file, or not the caller's to see (the same answer).
+    #[error("file not found")]
+    FileNotFound,
+    /// An upload without bytes.
+    #[error("the file is empty")]
+    EmptyFile,
+    /// An upload over the size limit.
+    #[error("the file is larger than {max} bytes")]
+    FileTooLarge {
+        /// The limit.
+        max: usize,
+    },
+    /// The bytes are of a type that is not allowed.
+    #[error("files of type {0} are not allowed")]
+    TypeNotAllowed(String),
+    /// The type the client declared is not what the bytes are.
+    #[error("the file was declared {declared} but its content is {sniffed}")]
+    TypeMismatch {
+        /// What the client said.
+        declared: String,
+        /// What the bytes are.
+        sniffed: String,
+    },
+    /// A signed link whose signature is not ours.
+    #[error("this link is not valid")]
+    LinkInvalid,
+    /// A signed link past its expiry.
+    #[error("this link has expired")]
+    LinkExpired,
+    /// The blob store failed.
+    #[error("file storage error")]
+    Storage(#[from] BlobError),
     /// Organization access refused.
     #[error(transparent)]
     Access(#[from] AccessError),
@@ -83,15 +116,27 @@ impl DomainError for Error {
     fn kind(&self) -> ErrorKind {
         use ErrorKind as K;
         match self {
-            Self::Validation(_) | Self::NotOrgMember => K::Unprocessable,
+            Self::Validation(_)
+            | Self::NotOrgMember
+            | Self::EmptyFile
+            | Self::FileTooLarge { .. }
+            | Self::TypeNotAllowed(_)
+            | Self::TypeMismatch { .. } => K::Unprocessable,
             Self::RoomNotFound
             | Self::MessageNotFound
             | Self::UserNotFound
-            | Self::MemberNotFound => K::NotFound,
-            Self::AdminRequired | Self::NotAuthor => K::Forbidden,
+            | Self::MemberNotFound
+            | Self::FileNotFound => K::NotFound,
+            Self::AdminRequired | Self::NotAuthor | Self::LinkInvalid | Self::LinkExpired => {
+                K::Forbidden
+            }
             Self::DirectRoom | Self::LastAdmin | Self::AlreadyMember | Self::MessageDeleted => {
                 K::Conflict
             }
+            // A row whose blob is gone is our fault; anything else is the
+            // store being unreachable or refusing.
+            Self::Storage(BlobError::NotFound) => K::Internal,
+            Self::Storage(_) => K::Unavailable,
             Self::Access(e) => e.kind(),
             Self::Database(e) => db_error_kind(e),
         }
@@ -111,6 +156,14 @@ impl DomainError for Error {
             Self::AlreadyMember => "room.already_member",
             Self::NotOrgMember => "room.not_org_member",
             Self::MessageDeleted => "message.deleted",
+            Self::FileNotFound => "file.not_found",
+            Self::EmptyFile => "file.empty",
+            Self::FileTooLarge { .. } => "file.too_large",
+            Self::TypeNotAllowed(_) => "file.type_not_allowed",
+            Self::TypeMismatch { .. } => "file.type_mismatch",
+            Self::LinkInvalid => "file.link_invalid",
+            Self::LinkExpired => "file.link_expired",
+            Self::Storage(_) => "file.storage_unavailable",
             Self::Access(e) => e.code(),
             Self::Database(_) => "internal",
         }

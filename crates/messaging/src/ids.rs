@@ -10,3 +10,7 @@ typed_id!(
     /// A chat message.
     MessageId
 );
+typed_id!(
+    /// An uploaded file.
+    FileId
+);

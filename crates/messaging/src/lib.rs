@@ -1,6 +1,8 @@
 //! Messaging, its chat half: rooms (direct between two people, or named
 //! groups, optionally owned by an organization), their members and roles,
-//! messages with edits and tombstones, and read markers.
+//! messages with edits and tombstones, read markers, and files (uploaded
+//! once, attached to messages, downloaded by the rooms they were posted in,
+//! or through a signed link).
 //!
 //! Every change commits first and is then published on the [`realtime`]
 //! bus to the members of its room as they are after the change, so a
@@ -12,6 +14,7 @@
 pub(crate) mod entities;
 pub mod error;
 pub mod events;
+pub mod files;
 pub mod ids;
 pub mod model;
 pub mod realtime;

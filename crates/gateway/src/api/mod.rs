@@ -26,7 +26,7 @@ pub enum ApiTags {
     /// Professionals, services, availability, bookings and appointments.
     #[oai(rename = "scheduling")]
     Scheduling,
-    /// Rooms, members, messages, read receipts and the realtime socket.
+    /// Rooms, members, messages, read receipts, files and the realtime socket.
     #[oai(rename = "messaging")]
     Messaging,
 }

@@ -5,7 +5,8 @@ use trellis_kernel::{Timestamp, id::UserId};
 
 use crate::{
     error::{Error, Result},
-    ids::{MessageId, RoomId},
+    ids::{FileId, MessageId, RoomId},
+    model::AttachmentView,
 };
 
 /// The longest message, in characters after trimming.
@@ -18,6 +19,8 @@ pub struct SendMessage {
     pub text: String,
     /// The message this one answers (in the same room).
     pub reply_to: Option<MessageId>,
+    /// Files to attach (up to 10, each one the sender uploaded), in order.
+    pub attachments: Option<Vec<FileId>>,
 }
 
 /// A message's new text.
@@ -48,6 +51,8 @@ pub struct MessageView {
     pub text: Option<String>,
     /// The message this one answers.
     pub reply_to: Option<MessageId>,
+    /// The attached files, in order (none once deleted).
+    pub attachments: Vec<AttachmentView>,
     /// True for a deleted message.
     pub deleted: bool,
     /// Last edited.

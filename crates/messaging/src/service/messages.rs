@@ -20,7 +20,7 @@ use crate::{
     ids::{MessageId, RoomId},
     model::{EditMessage, MarkRead, MessageView, ReadView, SendMessage, text_of},
     realtime::{MessageDeletedEvent, MessageEvent, ReadEvent, ServerEvent},
-    service::{MessagingDeps, access},
+    service::{MessagingDeps, access, attachments},
     view,
 };
 
@@ -35,7 +35,8 @@ impl MessageService {
         Self { deps }
     }
 
-    /// Sends a message: stored, the room's activity moved, and a
+    /// Sends a message: stored with its attachments (files the sender
+    /// uploaded), the room's activity moved, and a
     /// [`events::MESSAGE_CREATED`] event recorded in one transaction; then
     /// published to the room's members.
     pub async fn send(
@@ -46,8 +47,11 @@ impl MessageService {
         cmd: SendMessage,
     ) -> Result<MessageView> {
         let text = text_of(&cmd.text)?;
+        let attached = cmd.attachments.unwrap_or_default();
+        attachments::check_list(&attached)?;
         let txn = db.begin().await?;
         access::membership(&txn, room_id, caller).await?;
+        let files = attachments::owned_files(&txn, caller, &attached).await?;
         if let Some(reply_to) = cmd.reply_to {
             let in_room = message::Entity::find_by_id(reply_to)
                 .filter(message::Column::RoomId.eq(room_id))
@@ -70,6 +74,7 @@ impl MessageService {
         }
         .insert(&txn)
         .await?;
+        attachments::link(&txn, stored.id, &files).await?;
         room::Entity::update_many()
             .col_expr(room::Column::LastActivityAt, now.into())
             .filter(room::Column::Id.eq(room_id))
@@ -90,7 +95,7 @@ impl MessageService {
         )
         .await?;
         txn.commit().await?;
-        let sent = view::message(stored);
+        let sent = view::message(stored, files.iter().map(view::attachment).collect());
         let event = ServerEvent::Message(MessageEvent {
             message: sent.clone(),
         });
@@ -127,11 +132,16 @@ impl MessageService {
             .limit(page.fetch_limit())
             .all(db)
             .await?;
+        let ids: Vec<MessageId> = rows.iter().map(|m| m.id).collect();
+        let attached = attachments::of_messages(db, &ids).await?;
         Ok(Page::from_rows(
             rows,
             page,
             |m| (m.created_at, m.id),
-            view::message,
+            |m| {
+                let files = attached.get(&m.id).cloned().unwrap_or_default();
+                view::message(m, files)
+            },
         ))
     }
 
@@ -149,7 +159,11 @@ impl MessageService {
         let mut changed: message::ActiveModel = current.into();
         changed.text = Set(Some(text));
         changed.edited_at = Set(Some(self.deps.clock.now()));
-        let edited = view::message(changed.update(db).await?);
+        let files = attachments::of_messages(db, &[message_id])
+            .await?
+            .remove(&message_id)
+            .unwrap_or_default();
+        let edited = view::message(changed.update(db).await?, files);
         let to = access::member_ids(db, room_id).await?;
         let event = ServerEvent::MessageEdited(MessageEvent {
             message: edited.clone(),
@@ -159,19 +173,28 @@ impl MessageService {
     }
 
     /// Deletes a message (its author only), keeping a tombstone: the row
-    /// stays so replies and history keep their place, the text is gone.
+    /// stays so replies and history keep their place, the text is gone, and
+    /// so are its links to its attachments (in the same transaction), so
+    /// the room's members can no longer download them through it.
+    ///
+    /// The files themselves stay: a file belongs to its uploader, who may
+    /// have attached it to other messages (whose rooms keep it) or may
+    /// attach it again, and still downloads it.
     pub async fn delete(
         &self,
-        db: &impl ConnectionTrait,
+        db: &(impl ConnectionTrait + TransactionTrait),
         caller: UserId,
         room_id: RoomId,
         message_id: MessageId,
     ) -> Result<()> {
-        let current = self.own_message(db, caller, room_id, message_id).await?;
+        let txn = db.begin().await?;
+        let current = self.own_message(&txn, caller, room_id, message_id).await?;
         let mut changed: message::ActiveModel = current.into();
         changed.text = Set(None);
         changed.deleted_at = Set(Some(self.deps.clock.now()));
-        changed.update(db).await?;
+        changed.update(&txn).await?;
+        attachments::unlink(&txn, message_id).await?;
+        txn.commit().await?;
         let to = access::member_ids(db, room_id).await?;
         let event = ServerEvent::MessageDeleted(MessageDeletedEvent {
             room_id,

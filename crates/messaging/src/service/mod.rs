@@ -2,16 +2,19 @@
 //! commits before it is published on the realtime bus.
 
 mod access;
+mod attachments;
+mod files;
 mod messages;
 mod rooms;
 
 use std::sync::Arc;
 
+pub use files::FileService;
 pub use messages::MessageService;
 pub use rooms::RoomService;
 use trellis_kernel::{SharedClock, ports::Memberships};
 
-use crate::realtime::RealtimeBus;
+use crate::{files::FileStorage, realtime::RealtimeBus};
 
 /// What every messaging service needs.
 #[derive(Clone)]
@@ -37,15 +40,19 @@ pub struct Messaging {
     pub rooms: RoomService,
     /// Messages and read markers.
     pub messages: MessageService,
+    /// Uploads, downloads and signed links.
+    pub files: FileService,
 }
 
 impl Messaging {
-    /// Wires the services.
-    pub fn new(deps: MessagingDeps) -> Self {
+    /// Wires the services; files are kept and checked as `storage` says
+    /// ([`FileStorage::in_memory`] in tests).
+    pub fn new(deps: MessagingDeps, storage: FileStorage) -> Self {
         let deps = Arc::new(deps);
         Self {
             rooms: RoomService::new(deps.clone()),
-            messages: MessageService::new(deps),
+            messages: MessageService::new(deps.clone()),
+            files: FileService::new(deps, storage),
         }
     }
 }

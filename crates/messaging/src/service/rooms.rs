@@ -24,7 +24,7 @@ use crate::{
     ids::{MessageId, RoomId},
     model::{AddMember, ChangeRole, CreateRoom, MemberRole, MemberView, RoomKind, RoomView},
     realtime::{MemberEvent, RoomCreatedEvent, ServerEvent},
-    service::{MessagingDeps, access},
+    service::{MessagingDeps, access, attachments},
     view,
 };
 
@@ -230,7 +230,8 @@ impl RoomService {
     }
 
     /// The caller's rooms, most recently active first, each with its newest
-    /// message and the caller's unread count (two statements for the page).
+    /// message and the caller's unread count (three statements for the page:
+    /// the rooms, their newest messages, those messages' attachments).
     pub async fn list(
         &self,
         db: &impl ConnectionTrait,
@@ -264,13 +265,14 @@ impl RoomService {
             HashMap::new()
         } else {
             message::Entity::find()
-                .filter(message::Column::Id.is_in(last_ids))
+                .filter(message::Column::Id.is_in(last_ids.iter().copied()))
                 .all(db)
                 .await?
                 .into_iter()
                 .map(|m| (m.id, m))
                 .collect()
         };
+        let attached = attachments::of_messages(db, &last_ids).await?;
         Ok(Page::from_rows(
             rows,
             page,
@@ -279,7 +281,10 @@ impl RoomService {
                 let last = r
                     .last_message_id
                     .and_then(|id| last_messages.get(&id).cloned())
-                    .map(view::message);
+                    .map(|m| {
+                        let files = attached.get(&m.id).cloned().unwrap_or_default();
+                        view::message(m, files)
+                    });
                 room_view(r, last, None)
             },
         ))
@@ -319,10 +324,16 @@ impl RoomService {
             .await?
             .ok_or(Error::RoomNotFound)?;
         let last = match row.last_message_id {
-            Some(id) => message::Entity::find_by_id(id)
-                .one(db)
-                .await?
-                .map(view::message),
+            Some(id) => match message::Entity::find_by_id(id).one(db).await? {
+                Some(m) => {
+                    let files = attachments::of_messages(db, &[id])
+                        .await?
+                        .remove(&id)
+                        .unwrap_or_default();
+                    Some(view::message(m, files))
+                }
+                None => None,
+            },
             None => None,
         };
         let members = self.members(db, room_id).await?;

@@ -1,0 +1,3 @@
+//! Messaging: rooms, messages, files.
+
+mod files;
