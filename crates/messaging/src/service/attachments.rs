@@ -62,7 +62,7 @@ pub(crate) async fn owned_files(
         match found.remove(id) {
             Some(f) => files.push(f),
             None => missing.push(FieldError::new(
-                &format!("attachments[{i}]"),
+                format!("attachments[{i}]"),
                 "no such file of yours",
             )),
         }
