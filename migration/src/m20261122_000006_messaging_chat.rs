@@ -52,7 +52,7 @@ enum Users {
 }
 
 #[derive(DeriveIden)]
-enum Orgs {
+enum Organizations {
     Table,
     Id,
 }
@@ -100,7 +100,7 @@ impl MigrationTrait for Migration {
                 .foreign_key(&mut fk(
                     "fk_chat_rooms_org",
                     (ChatRooms::Table, ChatRooms::OrgId),
-                    (Orgs::Table, Orgs::Id),
+                    (Organizations::Table, Organizations::Id),
                     ForeignKeyAction::Cascade,
                 ))
                 .foreign_key(&mut fk(

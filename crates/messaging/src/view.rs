@@ -2,7 +2,7 @@
 
 use crate::{
     entities::{member, message},
-    model::{MemberView, MessageView},
+    model::{MessageView, RoomMemberView},
 };
 
 /// A message; a tombstone carries no text.
@@ -20,8 +20,8 @@ pub fn message(m: message::Model) -> MessageView {
 }
 
 /// A member.
-pub fn member(m: member::Model) -> MemberView {
-    MemberView {
+pub fn member(m: member::Model) -> RoomMemberView {
+    RoomMemberView {
         user_id: m.user_id,
         role: m.role,
         joined_at: m.joined_at.into(),

@@ -4,4 +4,4 @@ mod message;
 mod room;
 
 pub use message::{EditMessage, MarkRead, MessageView, ReadView, SendMessage, text_of};
-pub use room::{AddMember, ChangeRole, CreateRoom, MemberRole, MemberView, RoomKind, RoomView};
+pub use room::{AddMember, ChangeRole, CreateRoom, MemberRole, RoomKind, RoomMemberView, RoomView};

@@ -100,7 +100,7 @@ pub struct ChangeRole {
 
 /// A member of a room.
 #[derive(Debug, Clone, Object)]
-pub struct MemberView {
+pub struct RoomMemberView {
     /// The user.
     pub user_id: UserId,
     /// Their role.
@@ -128,7 +128,7 @@ pub struct RoomView {
     /// The newest message (a tombstone if it was deleted).
     pub last_message: Option<MessageView>,
     /// The members (in the single-room view only).
-    pub members: Option<Vec<MemberView>>,
+    pub members: Option<Vec<RoomMemberView>>,
     /// The last message, or the creation.
     pub last_activity_at: Timestamp,
     /// Created.

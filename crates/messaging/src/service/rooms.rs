@@ -22,7 +22,7 @@ use crate::{
     entities::{member, message, room},
     error::{Error, Result},
     ids::{MessageId, RoomId},
-    model::{AddMember, ChangeRole, CreateRoom, MemberRole, MemberView, RoomKind, RoomView},
+    model::{AddMember, ChangeRole, CreateRoom, MemberRole, RoomKind, RoomMemberView, RoomView},
     realtime::{MemberEvent, RoomCreatedEvent, ServerEvent},
     service::{MessagingDeps, access},
     view,
@@ -329,7 +329,11 @@ impl RoomService {
         Ok(room_view(row, last, Some(members)))
     }
 
-    async fn members(&self, db: &impl ConnectionTrait, room_id: RoomId) -> Result<Vec<MemberView>> {
+    async fn members(
+        &self,
+        db: &impl ConnectionTrait,
+        room_id: RoomId,
+    ) -> Result<Vec<RoomMemberView>> {
         Ok(member::Entity::find()
             .filter(member::Column::RoomId.eq(room_id))
             .order_by_asc(member::Column::JoinedAt)
@@ -349,7 +353,7 @@ impl RoomService {
         caller: UserId,
         room_id: RoomId,
         cmd: AddMember,
-    ) -> Result<MemberView> {
+    ) -> Result<RoomMemberView> {
         let (room, me) = access::room_of_member(db, room_id, caller).await?;
         require_group_admin(&room, &me)?;
         if let Some(org) = room.org_id
@@ -367,7 +371,7 @@ impl RoomService {
         let txn = db.begin().await?;
         insert_member(&txn, room_id, cmd.user_id, role, now).await?;
         txn.commit().await?;
-        let joined = MemberView {
+        let joined = RoomMemberView {
             user_id: cmd.user_id,
             role,
             joined_at: now.into(),
@@ -437,7 +441,7 @@ impl RoomService {
         room_id: RoomId,
         user: UserId,
         cmd: ChangeRole,
-    ) -> Result<MemberView> {
+    ) -> Result<RoomMemberView> {
         let txn = db.begin().await?;
         lock_room(&txn, room_id).await?;
         let (room, me) = access::room_of_member(&txn, room_id, caller).await?;
@@ -480,7 +484,7 @@ fn direct_key(a: UserId, b: UserId) -> String {
 fn room_view(
     r: RoomRow,
     last: Option<crate::model::MessageView>,
-    members: Option<Vec<MemberView>>,
+    members: Option<Vec<RoomMemberView>>,
 ) -> RoomView {
     RoomView {
         id: r.id,
@@ -521,7 +525,7 @@ pub(crate) async fn lock_room(db: &impl ConnectionTrait, room_id: RoomId) -> Res
     room::Entity::update_many()
         .col_expr(
             room::Column::LastActivityAt,
-            Expr::col(room::Column::LastActivityAt).into(),
+            Expr::col(room::Column::LastActivityAt),
         )
         .filter(room::Column::Id.eq(room_id))
         .exec(db)

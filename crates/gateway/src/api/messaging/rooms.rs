@@ -9,7 +9,7 @@ use poem_openapi::{
 use trellis_kernel::{Page, id::UserId};
 use trellis_messaging::{
     ids::RoomId,
-    model::{AddMember, ChangeRole, CreateRoom, MemberView, RoomView},
+    model::{AddMember, ChangeRole, CreateRoom, RoomMemberView, RoomView},
 };
 
 use crate::api::{
@@ -119,7 +119,7 @@ impl RoomsApi {
         id: Path<RoomId>,
         body: Json<AddMember>,
     ) -> Result<
-        Created<MemberView>,
+        Created<RoomMemberView>,
         Problems<
             {
                 RATE_LIMITED
@@ -156,7 +156,7 @@ impl RoomsApi {
         user_id: Path<UserId>,
         body: Json<ChangeRole>,
     ) -> Result<
-        Json<MemberView>,
+        Json<RoomMemberView>,
         Problems<
             {
                 RATE_LIMITED

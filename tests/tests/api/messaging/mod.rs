@@ -1,0 +1,3 @@
+//! Rooms, members, messages, read receipts.
+
+mod rooms;
