@@ -99,7 +99,7 @@ pub struct ChangeRole {
 }
 
 /// A member of a room.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 pub struct RoomMemberView {
     /// The user.
     pub user_id: UserId,
@@ -110,7 +110,7 @@ pub struct RoomMemberView {
 }
 
 /// A room, as one of its members sees it.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct RoomView {
     /// The id.
@@ -118,16 +118,20 @@ pub struct RoomView {
     /// Direct or group.
     pub kind: RoomKind,
     /// A group's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The owning organization.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub org_id: Option<OrgId>,
     /// The caller's role.
     pub my_role: MemberRole,
     /// Messages by others after the caller's read marker (deleted ones excluded).
     pub unread_count: u64,
     /// The newest message (a tombstone if it was deleted).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_message: Option<MessageView>,
     /// The members (in the single-room view only).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub members: Option<Vec<RoomMemberView>>,
     /// The last message, or the creation.
     pub last_activity_at: Timestamp,
