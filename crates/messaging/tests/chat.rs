@@ -58,50 +58,42 @@ async fn world(orgs: Orgs) -> World {
     }
 }
 
-async fn exec(db: &DatabaseConnection, pg: &str, sqlite: &str, values: Vec<sea_orm::Value>) {
+/// Inserts a row with a fresh id and `created_at = updated_at = now`; the
+/// other columns are literals in `columns`/`literals` (owned by identity,
+/// whose services these tests do not link).
+async fn insert_row(
+    db: &DatabaseConnection,
+    table: &str,
+    columns: &str,
+    literals: &str,
+) -> uuid::Uuid {
+    let id = uuid::Uuid::now_v7();
+    let now = chrono::Utc::now();
     let backend = db.get_database_backend();
-    let sql = if backend == DbBackend::Postgres {
-        pg
+    let (a, b) = if backend == DbBackend::Postgres {
+        ("$1", "$2")
     } else {
-        sqlite
+        ("?1", "?2")
     };
-    db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
-        .await
-        .unwrap();
+    let sql = format!(
+        "INSERT INTO {table} (id, {columns}, created_at, updated_at) VALUES ({a}, {literals}, {b}, {b})"
+    );
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [id.into(), now.into()],
+    ))
+    .await
+    .unwrap();
+    id
 }
 
 async fn user(db: &DatabaseConnection) -> UserId {
-    let id = UserId::new();
-    let now = chrono::Utc::now();
-    exec(
-        db,
-        "INSERT INTO users (id, roles, is_anonymous, created_at, updated_at) VALUES ($1, '[]', false, $2, $2)",
-        "INSERT INTO users (id, roles, is_anonymous, created_at, updated_at) VALUES (?, '[]', false, ?, ?)",
-        if db.get_database_backend() == DbBackend::Postgres {
-            vec![id.0.into(), now.into()]
-        } else {
-            vec![id.0.into(), now.into(), now.into()]
-        },
-    )
-    .await;
-    id
+    UserId(insert_row(db, "users", "roles, is_anonymous", "'[]', false").await)
 }
 
 async fn organization(db: &DatabaseConnection) -> OrgId {
-    let id = OrgId::new();
-    let now = chrono::Utc::now();
-    exec(
-        db,
-        "INSERT INTO organizations (id, name, created_at, updated_at) VALUES ($1, 'o', $2, $2)",
-        "INSERT INTO organizations (id, name, created_at, updated_at) VALUES (?, 'o', ?, ?)",
-        if db.get_database_backend() == DbBackend::Postgres {
-            vec![id.0.into(), now.into()]
-        } else {
-            vec![id.0.into(), now.into(), now.into()]
-        },
-    )
-    .await;
-    id
+    OrgId(insert_row(db, "organizations", "name", "'o'").await)
 }
 
 fn direct(with: UserId) -> CreateRoom {
