@@ -357,4 +357,9 @@ mod tests {
         assert!(p.has_role(Role::Staff));
         assert!(p.has_role(Role::Admin));
     }
+
+    #[test]
+    fn serde_writes_roles_as_to_json_does() {
+        crate::testing::assert_same_json(&vec![Role::Staff, Role::Admin]);
+    }
 }

@@ -112,4 +112,10 @@ mod tests {
         assert_eq!(json, format!("\"{text}\""));
         assert!("not-a-uuid".parse::<OrgId>().is_err());
     }
+
+    #[test]
+    fn serde_writes_an_id_as_to_json_does() {
+        crate::testing::assert_same_json(&UserId::new());
+        crate::testing::assert_same_json(&Some(OrgId::new()));
+    }
 }

@@ -124,12 +124,15 @@ impl Cursor {
 }
 
 /// One page of a list.
-#[derive(Debug, Clone, Object)]
+// (Not a doc comment: those become the schema's description.) `Serialize`
+// mirrors the `Object` derive, so the gateway writes a page straight to bytes.
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct Page<T: ParseFromJSON + ToJSON> {
     /// The items of this page, in list order.
     pub items: Vec<T>,
     /// Pass as `cursor` to get the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }
 
@@ -200,5 +203,20 @@ mod tests {
 
         let last = Page::from_rows(vec![1_i32, 2], &req, |r| *r, |r| r);
         assert_eq!(last.next_cursor, None);
+    }
+
+    #[test]
+    fn serde_writes_a_page_as_to_json_does() {
+        use crate::testing::assert_same_json;
+
+        let last = assert_same_json(&Page {
+            items: vec![1_i32, 2],
+            next_cursor: None,
+        });
+        assert_eq!(last, serde_json::json!({ "items": [1, 2] }));
+        assert_same_json(&Page {
+            items: Vec::<String>::new(),
+            next_cursor: Some("abc".into()),
+        });
     }
 }

@@ -7,10 +7,15 @@
 //! On PostgreSQL every test gets a database of its own, created from
 //! `TEST_DATABASE_URL` and dropped (forcibly) when the [`TestDatabase`] is
 //! dropped. No test shares state with another, so tests run in parallel.
+//!
+//! [`assert_same_json`] checks that a response type's serde output is what
+//! its OpenAPI schema (poem-openapi's `ToJSON`) says.
 
 use std::time::Duration;
 
+use poem_openapi::types::ToJSON;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbErr};
+use serde::Serialize;
 
 use crate::db::{DbOptions, connect};
 
@@ -162,6 +167,33 @@ pub async fn fresh_connection() -> Result<(DatabaseConnection, TestDatabase), Db
     let db = TestDatabase::create().await?;
     let conn = db.connect().await?;
     Ok((conn, db))
+}
+
+/// Asserts that serde writes `value` exactly as poem-openapi's `ToJSON`
+/// does, and returns what it wrote.
+///
+/// Responses are written with serde (the gateway's `JsonResponse`) while the
+/// spec comes from the `Object` derive, so a view's serde attributes must
+/// mirror its `#[oai]` ones: the same keys, an absent `Option` absent in both
+/// (never `null` in one), the same text for ids and timestamps. Call it on
+/// every view with its optional fields both set and unset.
+#[track_caller]
+#[allow(clippy::panic)]
+pub fn assert_same_json<T: ToJSON + Serialize>(value: &T) -> serde_json::Value {
+    let name = std::any::type_name::<T>();
+    // Through the bytes a client receives, as the gateway writes them.
+    let written = serde_json::to_vec(value)
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes));
+    let written = match written {
+        Ok(written) => written,
+        Err(err) => panic!("serde cannot write {name}: {err}"),
+    };
+    assert_eq!(
+        Some(&written),
+        value.to_json().as_ref(),
+        "serde (left) and ToJSON (right) write {name} differently"
+    );
+    written
 }
 
 /// Replaces the database name in a PostgreSQL URL, keeping its query string.

@@ -4,6 +4,9 @@
 //! instead, so every instant a client reads looks like `2026-11-22T10:00:00Z`
 //! (fractional seconds only when present). Input still accepts any RFC 3339
 //! offset and is converted to UTC.
+//!
+//! It serializes with serde to the same text as its `ToJSON`, so responses
+//! written straight to bytes (the gateway's `JsonResponse`) read the same.
 
 use std::{borrow::Cow, fmt};
 
@@ -94,6 +97,12 @@ impl ToJSON for Timestamp {
     }
 }
 
+impl serde::Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_rfc3339())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
@@ -116,5 +125,17 @@ mod tests {
         let parsed =
             Timestamp::parse_from_json(Some(Value::String("2026-11-22T07:00:00-03:00".into())));
         assert_eq!(parsed.ok(), Some(t));
+    }
+
+    #[test]
+    fn serde_writes_what_to_json_writes() {
+        let t = Timestamp(
+            Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0)
+                .single()
+                .unwrap_or_default(),
+        );
+        for t in [t, Timestamp(t.0 + chrono::Duration::microseconds(1500))] {
+            crate::testing::assert_same_json(&t);
+        }
     }
 }

@@ -176,6 +176,11 @@ impl Subscription {
         self.frames.recv().await
     }
 
+    /// The next frame if one is waiting.
+    pub fn try_recv(&mut self) -> Option<Frame> {
+        self.frames.try_recv().ok()
+    }
+
     /// True if the bus cut this connection off because its queue was full.
     pub fn lagged(&self) -> bool {
         self.lagged.load(Ordering::Acquire)

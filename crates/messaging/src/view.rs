@@ -2,7 +2,7 @@
 
 use crate::{
     entities::{file, member, message},
-    model::{AttachmentView, FileView, MemberView, MessageView},
+    model::{AttachmentView, FileView, MessageView, RoomMemberView},
 };
 
 /// A message with its attachments; a tombstone carries no text and none.
@@ -22,8 +22,8 @@ pub fn message(m: message::Model, attachments: Vec<AttachmentView>) -> MessageVi
 }
 
 /// A member.
-pub fn member(m: member::Model) -> MemberView {
-    MemberView {
+pub fn member(m: member::Model) -> RoomMemberView {
+    RoomMemberView {
         user_id: m.user_id,
         role: m.role,
         joined_at: m.joined_at.into(),

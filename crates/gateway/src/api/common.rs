@@ -1,22 +1,21 @@
 //! Response shapes and request helpers shared by every API module.
 
 use poem::Request;
-use poem_openapi::{
-    ApiResponse,
-    payload::Json,
-    types::{ParseFromJSON, ToJSON},
-};
+use poem_openapi::{ApiResponse, types::ToJSON};
+use serde::Serialize;
 use trellis_identity::model::ClientInfo;
 use trellis_kernel::PageRequest;
 
-use crate::{error::ApiError, middleware::rate_limit::client_ip, state::AppState};
+use crate::{
+    api::json::JsonResponse, error::ApiError, middleware::rate_limit::client_ip, state::AppState,
+};
 
 /// 201 with the created resource.
 #[derive(ApiResponse)]
-pub enum Created<T: ParseFromJSON + ToJSON + Send + Sync> {
+pub enum Created<T: ToJSON + Serialize> {
     /// Created.
     #[oai(status = 201)]
-    Created(Json<T>),
+    Created(JsonResponse<T>),
 }
 
 /// 204: done, nothing to show.

@@ -8,6 +8,7 @@
 
 pub mod common;
 pub mod identity;
+pub mod json;
 pub mod messaging;
 pub mod scheduling;
 pub mod system;

@@ -1,6 +1,7 @@
 //! Accounts: registration, upgrade, password and profile.
 
 use poem_openapi::{Object, types::MaybeUndefined};
+use serde::Serialize;
 use trellis_kernel::{
     Role, Timestamp,
     id::UserId,
@@ -60,38 +61,46 @@ pub struct UpdateProfileCommand {
 }
 
 /// The user part of a token response.
-#[derive(Debug, Clone, PartialEq, Object)]
+#[derive(Debug, Clone, PartialEq, Object, Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct UserSummary {
     /// The user id (stable, also across an anonymous upgrade).
     pub id: UserId,
     /// Email, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Display name.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// True until an anonymous user upgrades.
     pub anonymous: bool,
 }
 
 /// The caller's own profile.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct Profile {
     /// The id.
     pub id: UserId,
     /// Email.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Whether the email has been proven.
     pub email_verified: bool,
     /// Display name.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Contact phone.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// The phone proven by a sign-in code, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub verified_phone: Option<String>,
     /// Preferred locale.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
     /// Preferred time zone.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
     /// Anonymous (not upgraded yet).
     pub anonymous: bool,

@@ -12,6 +12,12 @@
 //! absent (the spec lists them as not required, and says nothing of `null`).
 //! Follow the same rule in every domain; the black-box suite checks every
 //! response against the committed spec and fails on a `null`.
+//!
+//! The gateway writes views with serde (its `JsonResponse`, without
+//! poem-openapi's `Value` tree), so every view also derives `Serialize`
+//! mirroring its `#[oai]` attributes: each `Option` field carries
+//! `#[serde(skip_serializing_if = "Option::is_none")]`. The tests below hold
+//! serde and the schema to the same output.
 
 mod account;
 mod link;
@@ -33,3 +39,6 @@ pub use session::{
     AccessToken, AuthTokens, ClientInfo, LoginCommand, LogoutCommand, RefreshCommand, SessionView,
 };
 pub use staff::{StaffUserPatch, StaffUserView};
+
+#[cfg(test)]
+mod tests;

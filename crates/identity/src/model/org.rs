@@ -1,6 +1,7 @@
 //! Organizations and their members.
 
 use poem_openapi::Object;
+use serde::Serialize;
 use trellis_kernel::{
     Timestamp,
     id::{OrgId, UserId},
@@ -26,7 +27,7 @@ pub struct UpdateOrgCommand {
 }
 
 /// An organization, seen by a member.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct OrgView {
     /// The id.
@@ -56,14 +57,16 @@ pub struct ChangeRoleCommand {
 }
 
 /// A member of an organization.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct MemberView {
     /// The member's user id.
     pub user_id: UserId,
     /// Email.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Display name.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Role.
     pub role: OrgRole,

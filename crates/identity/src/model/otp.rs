@@ -1,6 +1,7 @@
 //! Sign-in with a code sent to a phone.
 
 use poem_openapi::Object;
+use serde::Serialize;
 use trellis_kernel::types::Phone;
 use validator::Validate;
 
@@ -12,7 +13,7 @@ pub struct OtpRequestCommand {
 }
 
 /// A code was sent.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct OtpSent {
     /// Seconds the code stays valid.

@@ -1,6 +1,7 @@
 //! Sign-in with a password, token refresh, sessions.
 
 use poem_openapi::Object;
+use serde::Serialize;
 use trellis_kernel::{Timestamp, id::SessionId};
 use validator::Validate;
 
@@ -45,7 +46,7 @@ pub struct LogoutCommand {
 }
 
 /// Tokens after a sign-in or refresh.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct AuthTokens {
     /// Short-lived JWT for `Authorization: Bearer`.
@@ -61,7 +62,7 @@ pub struct AuthTokens {
 }
 
 /// Tokens for the control center: the refresh token travels in a cookie.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct AccessToken {
     /// Short-lived JWT for `Authorization: Bearer`.
@@ -75,7 +76,7 @@ pub struct AccessToken {
 }
 
 /// A signed-in device.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct SessionView {
     /// The id.
@@ -87,8 +88,10 @@ pub struct SessionView {
     /// Ends unless refreshed before.
     pub expires_at: Timestamp,
     /// Browser or app, as it said.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
     /// Address at sign-in.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,
     /// The session of the token making this request.
     pub current: bool,

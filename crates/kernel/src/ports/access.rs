@@ -224,4 +224,11 @@ mod tests {
     fn roles_order_from_weakest() {
         assert!(OrgRole::Owner > OrgRole::Admin && OrgRole::Admin > OrgRole::Member);
     }
+
+    #[test]
+    fn serde_writes_roles_as_to_json_does() {
+        use sea_orm::Iterable;
+
+        crate::testing::assert_same_json(&OrgRole::iter().collect::<Vec<_>>());
+    }
 }

@@ -199,4 +199,24 @@ mod tests {
         assert_eq!(parse_failure(&wrong_type.unwrap_or_default()), None);
         assert_eq!(parse_failure("failed to parse \"Other\": nope"), None);
     }
+
+    #[test]
+    fn serde_writes_every_value_type_as_to_json_does() {
+        use crate::testing::assert_same_json;
+
+        let email = Email::parse("Ana@Example.com").ok();
+        let phone = Phone::parse("+351 912 345 678").ok();
+        let slug = Slug::parse("ana-lima").ok();
+        let zone = TimeZone::parse("America/Sao_Paulo").ok();
+        let currency = Currency::parse("eur").ok();
+        let time = LocalTime::parse("24:00").ok();
+        assert!(email.is_some() && phone.is_some() && slug.is_some());
+        assert!(zone.is_some() && currency.is_some() && time.is_some());
+        assert_same_json(&email);
+        assert_same_json(&phone);
+        assert_same_json(&slug);
+        assert_same_json(&zone);
+        assert_same_json(&currency);
+        assert_same_json(&time);
+    }
 }

@@ -3,6 +3,7 @@
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use poem_openapi::Object;
+use serde::Serialize;
 use trellis_kernel::Timestamp;
 
 use crate::{files::BlobStream, ids::FileId};
@@ -22,7 +23,7 @@ pub struct NewFile {
 }
 
 /// An uploaded file.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 pub struct FileView {
     /// The id: attach it to a message, or download it.
     pub id: FileId,
@@ -39,7 +40,7 @@ pub struct FileView {
 }
 
 /// A file attached to a message.
-#[derive(Debug, Clone, PartialEq, Eq, Object)]
+#[derive(Debug, Clone, PartialEq, Eq, Object, Serialize)]
 pub struct AttachmentView {
     /// The file's id (`GET /api/v1/files/{id}` downloads it).
     pub id: FileId,

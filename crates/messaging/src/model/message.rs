@@ -1,6 +1,7 @@
 //! Messages and read markers.
 
 use poem_openapi::Object;
+use serde::Serialize;
 use trellis_kernel::{Timestamp, id::UserId};
 
 use crate::{
@@ -38,7 +39,7 @@ pub struct MarkRead {
 }
 
 /// A message. A deleted one is a tombstone: `deleted` and no `text`.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct MessageView {
     /// The id.
@@ -46,23 +47,27 @@ pub struct MessageView {
     /// The room.
     pub room_id: RoomId,
     /// The author (absent once their account is deleted).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sender_id: Option<UserId>,
     /// The text (absent once deleted).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// The message this one answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<MessageId>,
     /// The attached files, in order (none once deleted).
     pub attachments: Vec<AttachmentView>,
     /// True for a deleted message.
     pub deleted: bool,
     /// Last edited.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub edited_at: Option<Timestamp>,
     /// Sent.
     pub created_at: Timestamp,
 }
 
 /// A member's read marker after a receipt.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 pub struct ReadView {
     /// The room.
     pub room_id: RoomId,

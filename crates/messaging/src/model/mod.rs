@@ -6,4 +6,7 @@ mod room;
 
 pub use file::{AttachmentView, FileDownload, FileLink, FileView, MAX_ATTACHMENTS, NewFile};
 pub use message::{EditMessage, MarkRead, MessageView, ReadView, SendMessage, text_of};
-pub use room::{AddMember, ChangeRole, CreateRoom, MemberRole, MemberView, RoomKind, RoomView};
+pub use room::{AddMember, ChangeRole, CreateRoom, MemberRole, RoomKind, RoomMemberView, RoomView};
+
+#[cfg(test)]
+mod tests;

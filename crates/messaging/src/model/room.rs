@@ -98,11 +98,9 @@ pub struct ChangeRole {
     pub role: MemberRole,
 }
 
-/// A member of a room. (`RoomMemberView` in the spec: identity's
-/// organization `MemberView` has the plain name.)
-#[derive(Debug, Clone, Object)]
-#[oai(rename = "RoomMemberView")]
-pub struct MemberView {
+/// A member of a room.
+#[derive(Debug, Clone, Object, Serialize)]
+pub struct RoomMemberView {
     /// The user.
     pub user_id: UserId,
     /// Their role.
@@ -112,7 +110,7 @@ pub struct MemberView {
 }
 
 /// A room, as one of its members sees it.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct RoomView {
     /// The id.
@@ -120,17 +118,21 @@ pub struct RoomView {
     /// Direct or group.
     pub kind: RoomKind,
     /// A group's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The owning organization.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub org_id: Option<OrgId>,
     /// The caller's role.
     pub my_role: MemberRole,
     /// Messages by others after the caller's read marker (deleted ones excluded).
     pub unread_count: u64,
     /// The newest message (a tombstone if it was deleted).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_message: Option<MessageView>,
     /// The members (in the single-room view only).
-    pub members: Option<Vec<MemberView>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub members: Option<Vec<RoomMemberView>>,
     /// The last message, or the creation.
     pub last_activity_at: Timestamp,
     /// Created.

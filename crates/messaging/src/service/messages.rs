@@ -5,7 +5,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
+    ExprTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionSession,
+    TransactionTrait, sea_query::Expr,
 };
 use trellis_kernel::{
     Page, PageRequest,
@@ -23,6 +24,42 @@ use crate::{
     service::{MessagingDeps, access, attachments},
     view,
 };
+
+/// One page of a room's history before `before`, newest first: the
+/// statement the history index `(room_id, created_at, id)` serves.
+fn history_query(
+    room_id: RoomId,
+    before: Option<(DateTime<Utc>, MessageId)>,
+    limit: u64,
+) -> sea_orm::Select<message::Entity> {
+    let mut query = message::Entity::find().filter(message::Column::RoomId.eq(room_id));
+    if let Some((at, id)) = before {
+        // A row-value comparison, not `a < x OR (a = x AND b < y)`: both
+        // databases turn it into a range of the index, so a deep page
+        // starts where it should instead of filtering from the newest row.
+        query = query.filter(
+            Expr::tuple([
+                Expr::col((message::Entity, message::Column::CreatedAt)),
+                Expr::col((message::Entity, message::Column::Id)),
+            ])
+            .lt(Expr::tuple([Expr::value(at), Expr::value(id)])),
+        );
+    }
+    query
+        .order_by_desc(message::Column::CreatedAt)
+        .order_by_desc(message::Column::Id)
+        .limit(limit)
+}
+
+/// The exact statement of a history page, for query-plan checks.
+pub fn history_statement(
+    backend: sea_orm::DbBackend,
+    room_id: RoomId,
+    before: Option<(DateTime<Utc>, MessageId)>,
+    limit: u64,
+) -> sea_orm::Statement {
+    sea_orm::QueryTrait::build(&history_query(room_id, before, limit), backend)
+}
 
 /// Messages and read markers.
 #[derive(Debug, Clone)]
@@ -49,7 +86,18 @@ impl MessageService {
         let text = text_of(&cmd.text)?;
         let attached = cmd.attachments.unwrap_or_default();
         attachments::check_list(&attached)?;
+        let now = self.deps.clock.now();
         let txn = db.begin().await?;
+        // Write first: the room's activity moves, which also orders the
+        // room's sends one after another (a row lock on PostgreSQL; on
+        // SQLite a transaction that reads before writing fails with
+        // SQLITE_BUSY when another writer commits in between, whatever
+        // the busy timeout).
+        room::Entity::update_many()
+            .col_expr(room::Column::LastActivityAt, now.into())
+            .filter(room::Column::Id.eq(room_id))
+            .exec(&txn)
+            .await?;
         access::membership(&txn, room_id, caller).await?;
         let files = attachments::owned_files(&txn, caller, &attached).await?;
         if let Some(reply_to) = cmd.reply_to {
@@ -61,7 +109,6 @@ impl MessageService {
                 return Err(Error::field("reply_to", "no such message in this room"));
             }
         }
-        let now = self.deps.clock.now();
         let stored = message::ActiveModel {
             id: Set(MessageId::new()),
             room_id: Set(room_id),
@@ -75,11 +122,6 @@ impl MessageService {
         .insert(&txn)
         .await?;
         attachments::link(&txn, stored.id, &files).await?;
-        room::Entity::update_many()
-            .col_expr(room::Column::LastActivityAt, now.into())
-            .filter(room::Column::Id.eq(room_id))
-            .exec(&txn)
-            .await?;
         let members = access::member_ids(&txn, room_id).await?;
         let payload = MessageCreated {
             message_id: stored.id,
@@ -116,20 +158,7 @@ impl MessageService {
             .key()
             .map_err(|e| Error::field("cursor", e.to_string()))?;
         access::membership(db, room_id, caller).await?;
-        let mut query = message::Entity::find().filter(message::Column::RoomId.eq(room_id));
-        if let Some((at, id)) = before {
-            query = query.filter(
-                Condition::any().add(message::Column::CreatedAt.lt(at)).add(
-                    Condition::all()
-                        .add(message::Column::CreatedAt.eq(at))
-                        .add(message::Column::Id.lt(id)),
-                ),
-            );
-        }
-        let rows = query
-            .order_by_desc(message::Column::CreatedAt)
-            .order_by_desc(message::Column::Id)
-            .limit(page.fetch_limit())
+        let rows = history_query(room_id, before, page.fetch_limit())
             .all(db)
             .await?;
         let ids: Vec<MessageId> = rows.iter().map(|m| m.id).collect();

@@ -10,7 +10,7 @@ mod rooms;
 use std::sync::Arc;
 
 pub use files::FileService;
-pub use messages::MessageService;
+pub use messages::{MessageService, history_statement};
 pub use rooms::RoomService;
 use trellis_kernel::{SharedClock, ports::Memberships};
 

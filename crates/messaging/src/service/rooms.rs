@@ -22,7 +22,7 @@ use crate::{
     entities::{member, message, room},
     error::{Error, Result},
     ids::{MessageId, RoomId},
-    model::{AddMember, ChangeRole, CreateRoom, MemberRole, MemberView, RoomKind, RoomView},
+    model::{AddMember, ChangeRole, CreateRoom, MemberRole, RoomKind, RoomMemberView, RoomView},
     realtime::{MemberEvent, RoomCreatedEvent, ServerEvent},
     service::{MessagingDeps, access, attachments},
     view,
@@ -340,7 +340,11 @@ impl RoomService {
         Ok(room_view(row, last, Some(members)))
     }
 
-    async fn members(&self, db: &impl ConnectionTrait, room_id: RoomId) -> Result<Vec<MemberView>> {
+    async fn members(
+        &self,
+        db: &impl ConnectionTrait,
+        room_id: RoomId,
+    ) -> Result<Vec<RoomMemberView>> {
         Ok(member::Entity::find()
             .filter(member::Column::RoomId.eq(room_id))
             .order_by_asc(member::Column::JoinedAt)
@@ -360,7 +364,7 @@ impl RoomService {
         caller: UserId,
         room_id: RoomId,
         cmd: AddMember,
-    ) -> Result<MemberView> {
+    ) -> Result<RoomMemberView> {
         let (room, me) = access::room_of_member(db, room_id, caller).await?;
         require_group_admin(&room, &me)?;
         if let Some(org) = room.org_id
@@ -378,7 +382,7 @@ impl RoomService {
         let txn = db.begin().await?;
         insert_member(&txn, room_id, cmd.user_id, role, now).await?;
         txn.commit().await?;
-        let joined = MemberView {
+        let joined = RoomMemberView {
             user_id: cmd.user_id,
             role,
             joined_at: now.into(),
@@ -448,7 +452,7 @@ impl RoomService {
         room_id: RoomId,
         user: UserId,
         cmd: ChangeRole,
-    ) -> Result<MemberView> {
+    ) -> Result<RoomMemberView> {
         let txn = db.begin().await?;
         lock_room(&txn, room_id).await?;
         let (room, me) = access::room_of_member(&txn, room_id, caller).await?;
@@ -491,7 +495,7 @@ fn direct_key(a: UserId, b: UserId) -> String {
 fn room_view(
     r: RoomRow,
     last: Option<crate::model::MessageView>,
-    members: Option<Vec<MemberView>>,
+    members: Option<Vec<RoomMemberView>>,
 ) -> RoomView {
     RoomView {
         id: r.id,

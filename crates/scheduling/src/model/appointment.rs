@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use poem_openapi::Object;
+use serde::Serialize;
 use trellis_kernel::{
     Timestamp,
     types::{Email, Phone},
@@ -80,7 +81,7 @@ pub struct CancelCommand {
 }
 
 /// An appointment.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct AppointmentView {
     /// The id.
@@ -100,10 +101,13 @@ pub struct AppointmentView {
     /// ISO 4217 code.
     pub currency: String,
     /// Client's notes.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// Why it was cancelled.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cancel_reason: Option<String>,
     /// The appointment this one replaced.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rescheduled_from: Option<AppointmentId>,
     /// Booked.
     pub created_at: Timestamp,

@@ -2,13 +2,14 @@
 
 use chrono::{DateTime, Utc};
 use poem_openapi::Object;
+use serde::Serialize;
 use trellis_kernel::{Timestamp, types::LocalTime};
 use validator::Validate;
 
 use crate::ids::TimeOffId;
 
 /// One weekly working interval, in the professional's zone.
-#[derive(Debug, Clone, PartialEq, Eq, Object)]
+#[derive(Debug, Clone, PartialEq, Eq, Object, Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct AvailabilityRule {
     /// ISO weekday: 1 = Monday … 7 = Sunday.
@@ -20,13 +21,14 @@ pub struct AvailabilityRule {
 }
 
 /// The weekly working hours, replaced as a whole.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct Availability {
     /// The intervals; several per weekday allowed, none overlapping.
     pub rules: Vec<AvailabilityRule>,
     /// The zone they are in (the professional's; read-only).
     #[oai(read_only)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
 }
 
@@ -43,7 +45,7 @@ pub struct CreateTimeOff {
 }
 
 /// A period off.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct TimeOffView {
     /// The id.
@@ -53,11 +55,12 @@ pub struct TimeOffView {
     /// Ends.
     pub end_at: Timestamp,
     /// Why.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
 /// A free start time.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct SlotView {
     /// Starts (UTC).
@@ -69,7 +72,7 @@ pub struct SlotView {
 }
 
 /// Free start times.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct Slots {
     /// The zone of `local_start` and of the `from`/`to` dates.

@@ -1,6 +1,7 @@
 //! The catalog: services a professional offers.
 
 use poem_openapi::Object;
+use serde::Serialize;
 use trellis_kernel::types::Currency;
 use validator::Validate;
 
@@ -81,7 +82,7 @@ pub struct UpdateService {
 }
 
 /// A service.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct ServiceView {
     /// The id.

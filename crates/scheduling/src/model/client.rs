@@ -1,6 +1,7 @@
 //! A professional's clients and the notes kept on them.
 
 use poem_openapi::{Object, types::MaybeUndefined};
+use serde::Serialize;
 use trellis_kernel::{
     Timestamp,
     types::{Email, Phone},
@@ -33,7 +34,7 @@ pub struct UpdateClient {
 }
 
 /// A client.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct ClientView {
     /// The id.
@@ -41,8 +42,10 @@ pub struct ClientView {
     /// Name.
     pub name: String,
     /// E.164 phone.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// Email.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Added.
     pub created_at: Timestamp,
@@ -57,7 +60,7 @@ pub struct CreateNote {
 }
 
 /// A note.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct NoteView {
     /// The id.

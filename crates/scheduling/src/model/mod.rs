@@ -5,7 +5,9 @@
 //!
 //! An optional field of a view is omitted when it has no value, never sent
 //! as `null`: every view is marked `#[oai(skip_serializing_if_is_none)]`
-//! (the rule of every domain; see `trellis_identity::model`).
+//! (the rule of every domain; see `trellis_identity::model`). Views also
+//! derive `Serialize` mirroring those attributes, for the gateway's
+//! `JsonResponse`; the tests below hold serde and the schema to the same output.
 
 mod appointment;
 mod availability;
@@ -33,3 +35,6 @@ pub use recurring::{
 };
 pub use revenue::{RevenueGroup, RevenuePeriod, RevenueReport};
 pub use social::{CreateReview, FollowView, ReviewView};
+
+#[cfg(test)]
+mod tests;

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use poem_openapi::{Object, types::MaybeUndefined};
+use serde::Serialize;
 use trellis_kernel::Timestamp;
 use trellis_kernel::id::{OrgId, UserId};
 use trellis_kernel::types::{Slug, TimeZone};
@@ -87,7 +88,7 @@ pub struct UpdateProfessional {
 }
 
 /// A professional, as its owner sees it.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct ProfessionalView {
     /// The id.
@@ -97,6 +98,7 @@ pub struct ProfessionalView {
     /// Display name.
     pub name: String,
     /// About.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bio: Option<String>,
     /// IANA time zone.
     pub time_zone: String,
@@ -107,7 +109,7 @@ pub struct ProfessionalView {
 }
 
 /// A professional, as anyone sees it.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct PublicProfessional {
     /// Public handle.
@@ -115,12 +117,16 @@ pub struct PublicProfessional {
     /// Display name.
     pub name: String,
     /// About.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bio: Option<String>,
     /// IANA time zone.
     pub time_zone: String,
     /// Services open for booking.
     pub services: Vec<ServiceView>,
     /// Average review rating (1 to 5), absent without reviews.
+    // Never NaN (a mean of at least one rating): where serde writes NaN as
+    // `null`, `ToJSON` would omit it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rating_average: Option<f64>,
     /// Number of reviews.
     pub rating_count: u64,

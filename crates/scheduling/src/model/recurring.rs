@@ -1,6 +1,7 @@
 //! Recurring schedules and what materializing them created.
 
 use poem_openapi::Object;
+use serde::Serialize;
 use trellis_kernel::{Timestamp, types::LocalTime};
 use validator::Validate;
 
@@ -32,7 +33,7 @@ pub struct CreateRecurringSchedule {
 }
 
 /// A recurring schedule.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct RecurringView {
     /// The id.
@@ -50,15 +51,17 @@ pub struct RecurringView {
     /// First possible date.
     pub starts_on: chrono::NaiveDate,
     /// Last possible date.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub until: Option<chrono::NaiveDate>,
     /// Occurrences in all.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<u32>,
     /// Created.
     pub created_at: Timestamp,
 }
 
 /// An occurrence that could not be booked.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct RecurringConflict {
     /// When it would have started.
@@ -68,7 +71,7 @@ pub struct RecurringConflict {
 }
 
 /// What materializing created and skipped.
-#[derive(Debug, Clone, Default, Object)]
+#[derive(Debug, Clone, Default, Object, Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct Materialized {
     /// Appointments created.
@@ -78,7 +81,7 @@ pub struct Materialized {
 }
 
 /// A new recurring schedule and its first appointments.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct RecurringCreated {
     /// The schedule.

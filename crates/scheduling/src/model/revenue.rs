@@ -1,10 +1,12 @@
 //! Revenue reports.
 
 use poem_openapi::Object;
+use serde::Serialize;
 
 /// How revenue is grouped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum, Serialize)]
 #[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum RevenueGroup {
     /// By local day.
     Day,
@@ -15,7 +17,7 @@ pub enum RevenueGroup {
 }
 
 /// Revenue of one period in one currency.
-#[derive(Debug, Clone, PartialEq, Eq, Object)]
+#[derive(Debug, Clone, PartialEq, Eq, Object, Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct RevenuePeriod {
     /// The period's first local day, `YYYY-MM-DD`.
@@ -29,7 +31,7 @@ pub struct RevenuePeriod {
 }
 
 /// Revenue from completed appointments.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct RevenueReport {
     /// The zone whose days are counted.

@@ -1,13 +1,14 @@
 //! Follows and reviews.
 
 use poem_openapi::Object;
+use serde::Serialize;
 use trellis_kernel::Timestamp;
 use validator::Validate;
 
 use crate::ids::AppointmentId;
 
 /// A professional the caller follows.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct FollowView {
     /// Public handle.
@@ -32,7 +33,7 @@ pub struct CreateReview {
 }
 
 /// A review.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct ReviewView {
     /// The id.
@@ -40,6 +41,7 @@ pub struct ReviewView {
     /// 1 to 5.
     pub rating: i16,
     /// Words.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Written.
     pub created_at: Timestamp,

@@ -1,3 +1,4 @@
-//! Messaging: rooms, messages, files.
+//! Rooms, members, messages, read receipts, files.
 
 mod files;
+mod rooms;

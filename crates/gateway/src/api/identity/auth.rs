@@ -12,6 +12,7 @@ use trellis_kernel::{Page, id::SessionId};
 use crate::api::{
     ApiTags,
     common::{Accepted, Created, NoContent, client_info},
+    json::JsonResponse,
 };
 use crate::{
     auth::Caller,
@@ -42,7 +43,7 @@ impl AuthApi {
             .accounts
             .register(&state.db, body.0, &client_info(req, &state))
             .await?;
-        Ok(Created::Created(Json(tokens)))
+        Ok(Created::Created(JsonResponse(tokens)))
     }
 
     /// Sign in. Any failure is the same 401, whether or not the email exists.
@@ -53,7 +54,7 @@ impl AuthApi {
         req: &Request,
         body: Json<LoginCommand>,
     ) -> Result<
-        Json<AuthTokens>,
+        JsonResponse<AuthTokens>,
         Problems<{ RATE_LIMITED | JSON_BODY | UNAUTHORIZED | FORBIDDEN | DATABASE }>,
     > {
         let tokens = state
@@ -61,7 +62,7 @@ impl AuthApi {
             .accounts
             .login(&state.db, body.0, &client_info(req, &state))
             .await?;
-        Ok(Json(tokens))
+        Ok(JsonResponse(tokens))
     }
 
     /// Exchange a refresh token for new tokens. Each refresh token works
@@ -72,7 +73,7 @@ impl AuthApi {
         state: Data<&AppState>,
         body: Json<RefreshCommand>,
     ) -> Result<
-        Json<AuthTokens>,
+        JsonResponse<AuthTokens>,
         Problems<
             { RATE_LIMITED | JSON_BODY | UNPROCESSABLE | UNAUTHORIZED | FORBIDDEN | DATABASE },
         >,
@@ -85,7 +86,7 @@ impl AuthApi {
         if matches!(result, Err(trellis_identity::Error::RefreshTokenReused)) {
             state.revocations.refresh().await;
         }
-        Ok(Json(result?))
+        Ok(JsonResponse(result?))
     }
 
     /// End the session of the bearer token (its refresh token stops working).
@@ -116,7 +117,7 @@ impl AuthApi {
             .accounts
             .anonymous(&state.db, &client_info(req, &state))
             .await?;
-        Ok(Created::Created(Json(tokens)))
+        Ok(Created::Created(JsonResponse(tokens)))
     }
 
     /// Attach email and password to the calling anonymous user. The user id
@@ -128,7 +129,7 @@ impl AuthApi {
         state: Data<&AppState>,
         body: Json<UpgradeCommand>,
     ) -> Result<
-        Json<AuthTokens>,
+        JsonResponse<AuthTokens>,
         Problems<
             {
                 RATE_LIMITED
@@ -141,7 +142,7 @@ impl AuthApi {
             },
         >,
     > {
-        Ok(Json(
+        Ok(JsonResponse(
             state
                 .identity
                 .accounts
@@ -207,10 +208,12 @@ impl AuthApi {
         state: Data<&AppState>,
         body: Json<OtpRequestCommand>,
     ) -> Result<
-        Json<OtpSent>,
+        JsonResponse<OtpSent>,
         Problems<{ RATE_LIMITED | JSON_BODY | UNPROCESSABLE | DATABASE | UNAVAILABLE }>,
     > {
-        Ok(Json(state.identity.otp.request(&state.db, body.0).await?))
+        Ok(JsonResponse(
+            state.identity.otp.request(&state.db, body.0).await?,
+        ))
     }
 
     /// Sign in with a phone code, creating the user on first use. A code dies
@@ -222,7 +225,7 @@ impl AuthApi {
         req: &Request,
         body: Json<OtpVerifyCommand>,
     ) -> Result<
-        Json<AuthTokens>,
+        JsonResponse<AuthTokens>,
         Problems<
             {
                 RATE_LIMITED
@@ -240,7 +243,7 @@ impl AuthApi {
             .otp
             .verify(&state.db, body.0, &client_info(req, &state))
             .await?;
-        Ok(Json(tokens))
+        Ok(JsonResponse(tokens))
     }
 
     /// The caller's active sessions (devices), newest first.
@@ -249,9 +252,10 @@ impl AuthApi {
         &self,
         caller: Caller,
         state: Data<&AppState>,
-    ) -> Result<Json<Page<SessionView>>, Problems<{ RATE_LIMITED | SIGNED_IN | DATABASE }>> {
+    ) -> Result<JsonResponse<Page<SessionView>>, Problems<{ RATE_LIMITED | SIGNED_IN | DATABASE }>>
+    {
         let items = state.identity.sessions.list(&state.db, &caller).await?;
-        Ok(Json(Page {
+        Ok(JsonResponse(Page {
             items,
             next_cursor: None,
         }))

@@ -17,6 +17,7 @@ use trellis_kernel::{
 use crate::api::{
     ApiTags,
     common::{Created, NoContent, page},
+    json::JsonResponse,
 };
 use crate::{
     auth::{Caller, OrgMember, role},
@@ -40,10 +41,12 @@ impl OrgsApi {
         limit: Query<Option<u64>>,
         /// From the previous page's `next_cursor`.
         cursor: Query<Option<String>>,
-    ) -> Result<Json<Page<OrgView>>, Problems<{ RATE_LIMITED | SIGNED_IN | PAGED | DATABASE }>>
-    {
+    ) -> Result<
+        JsonResponse<Page<OrgView>>,
+        Problems<{ RATE_LIMITED | SIGNED_IN | PAGED | DATABASE }>,
+    > {
         let page = page(limit.0, cursor.0)?;
-        Ok(Json(
+        Ok(JsonResponse(
             state
                 .identity
                 .orgs
@@ -63,7 +66,7 @@ impl OrgsApi {
         Created<OrgView>,
         Problems<{ RATE_LIMITED | SIGNED_IN | JSON_BODY | UNPROCESSABLE | FORBIDDEN | DATABASE }>,
     > {
-        Ok(Created::Created(Json(
+        Ok(Created::Created(JsonResponse(
             state
                 .identity
                 .orgs
@@ -79,8 +82,10 @@ impl OrgsApi {
         member: OrgMember<role::Member>,
         state: Data<&AppState>,
         #[oai(name = "org_id")] _org_id: Path<OrgId>,
-    ) -> Result<Json<OrgView>, Problems<{ RATE_LIMITED | ORG_MEMBER }>> {
-        Ok(Json(state.identity.orgs.get(&state.db, &member).await?))
+    ) -> Result<JsonResponse<OrgView>, Problems<{ RATE_LIMITED | ORG_MEMBER }>> {
+        Ok(JsonResponse(
+            state.identity.orgs.get(&state.db, &member).await?,
+        ))
     }
 
     /// Rename (admins).
@@ -91,9 +96,11 @@ impl OrgsApi {
         state: Data<&AppState>,
         #[oai(name = "org_id")] _org_id: Path<OrgId>,
         body: Json<UpdateOrgCommand>,
-    ) -> Result<Json<OrgView>, Problems<{ RATE_LIMITED | ORG_ADMIN | JSON_BODY | UNPROCESSABLE }>>
-    {
-        Ok(Json(
+    ) -> Result<
+        JsonResponse<OrgView>,
+        Problems<{ RATE_LIMITED | ORG_ADMIN | JSON_BODY | UNPROCESSABLE }>,
+    > {
+        Ok(JsonResponse(
             state
                 .identity
                 .orgs
@@ -129,9 +136,10 @@ impl OrgsApi {
         limit: Query<Option<u64>>,
         /// From the previous page's `next_cursor`.
         cursor: Query<Option<String>>,
-    ) -> Result<Json<Page<MemberView>>, Problems<{ RATE_LIMITED | ORG_MEMBER | PAGED }>> {
+    ) -> Result<JsonResponse<Page<MemberView>>, Problems<{ RATE_LIMITED | ORG_MEMBER | PAGED }>>
+    {
         let page = page(limit.0, cursor.0)?;
-        Ok(Json(
+        Ok(JsonResponse(
             state
                 .identity
                 .orgs
@@ -156,7 +164,7 @@ impl OrgsApi {
         Created<MemberView>,
         Problems<{ RATE_LIMITED | ORG_ADMIN | JSON_BODY | UNPROCESSABLE | CONFLICT }>,
     > {
-        Ok(Created::Created(Json(
+        Ok(Created::Created(JsonResponse(
             state
                 .identity
                 .orgs
@@ -180,7 +188,7 @@ impl OrgsApi {
         user_id: Path<UserId>,
         body: Json<ChangeRoleCommand>,
     ) -> Result<
-        Json<MemberView>,
+        JsonResponse<MemberView>,
         Problems<
             {
                 RATE_LIMITED
@@ -199,7 +207,7 @@ impl OrgsApi {
             .orgs
             .change_role(&state.db, &caller, org_id.0, user_id.0, body.0)
             .await?;
-        Ok(Json(member))
+        Ok(JsonResponse(member))
     }
 
     /// Remove a member (admins), or leave (any member). The last owner stays (409).

@@ -16,6 +16,7 @@ use trellis_kernel::{Page, Role, id::UserId};
 use crate::api::{
     ApiTags,
     common::{client_info, page},
+    json::JsonResponse,
 };
 use crate::{
     auth::{Caller, RefreshCookie, require_role},
@@ -33,7 +34,7 @@ pub enum StaffSignedIn {
     /// Signed in.
     #[oai(status = 200)]
     Ok(
-        Json<AccessToken>,
+        JsonResponse<AccessToken>,
         /// Sets the `trellis_refresh` cookie.
         #[oai(header = "Set-Cookie")]
         String,
@@ -75,7 +76,7 @@ impl StaffApi {
             .await?;
         let (access, refresh) = SessionService::split_for_cookie(tokens);
         Ok(StaffSignedIn::Ok(
-            Json(access),
+            JsonResponse(access),
             cookie(&refresh, state.config.auth.refresh_token_ttl),
         ))
     }
@@ -102,7 +103,7 @@ impl StaffApi {
         }
         let (access, refresh) = SessionService::split_for_cookie(result?);
         Ok(StaffSignedIn::Ok(
-            Json(access),
+            JsonResponse(access),
             cookie(&refresh, state.config.auth.refresh_token_ttl),
         ))
     }
@@ -123,10 +124,10 @@ impl StaffApi {
         limit: Query<Option<u64>>,
         /// From the previous page's `next_cursor`.
         cursor: Query<Option<String>>,
-    ) -> Result<Json<Page<StaffUserView>>, Problems<{ STAFF | PAGED | DATABASE }>> {
+    ) -> Result<JsonResponse<Page<StaffUserView>>, Problems<{ STAFF | PAGED | DATABASE }>> {
         require_role(&caller, Role::Staff)?;
         let page = page(limit.0, cursor.0)?;
-        Ok(Json(
+        Ok(JsonResponse(
             state
                 .identity
                 .staff
@@ -148,8 +149,10 @@ impl StaffApi {
         state: Data<&AppState>,
         id: Path<UserId>,
         body: Json<StaffUserPatch>,
-    ) -> Result<Json<StaffUserView>, Problems<{ STAFF | PARAMS | JSON_BODY | NOT_FOUND | DATABASE }>>
-    {
+    ) -> Result<
+        JsonResponse<StaffUserView>,
+        Problems<{ STAFF | PARAMS | JSON_BODY | NOT_FOUND | DATABASE }>,
+    > {
         require_role(&caller, Role::Staff)?;
         let user = state
             .identity
@@ -157,6 +160,6 @@ impl StaffApi {
             .update(&state.db, &caller, id.0, body.0)
             .await?;
         state.revocations.refresh().await;
-        Ok(Json(user))
+        Ok(JsonResponse(user))
     }
 }

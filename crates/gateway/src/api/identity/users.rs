@@ -4,7 +4,7 @@ use poem::web::Data;
 use poem_openapi::{OpenApi, payload::Json};
 use trellis_identity::model::{ChangePasswordCommand, Profile, UpdateProfileCommand};
 
-use crate::api::{ApiTags, common::NoContent};
+use crate::api::{ApiTags, common::NoContent, json::JsonResponse};
 use crate::{
     auth::Caller,
     error::{Problems, status::*},
@@ -23,8 +23,9 @@ impl UsersApi {
         &self,
         caller: Caller,
         state: Data<&AppState>,
-    ) -> Result<Json<Profile>, Problems<{ RATE_LIMITED | SIGNED_IN | NOT_FOUND | DATABASE }>> {
-        Ok(Json(
+    ) -> Result<JsonResponse<Profile>, Problems<{ RATE_LIMITED | SIGNED_IN | NOT_FOUND | DATABASE }>>
+    {
+        Ok(JsonResponse(
             state.identity.accounts.profile(&state.db, &caller).await?,
         ))
     }
@@ -37,10 +38,10 @@ impl UsersApi {
         state: Data<&AppState>,
         body: Json<UpdateProfileCommand>,
     ) -> Result<
-        Json<Profile>,
+        JsonResponse<Profile>,
         Problems<{ RATE_LIMITED | SIGNED_IN | JSON_BODY | UNPROCESSABLE | NOT_FOUND | DATABASE }>,
     > {
-        Ok(Json(
+        Ok(JsonResponse(
             state
                 .identity
                 .accounts

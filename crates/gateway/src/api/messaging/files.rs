@@ -8,12 +8,12 @@ use poem::{
 use poem_openapi::{
     ApiResponse, Multipart, Object, OpenApi,
     param::{Path, Query},
-    payload::Json,
     registry::{
         MetaHeader, MetaMediaType, MetaResponse, MetaResponses, MetaSchema, MetaSchemaRef, Registry,
     },
     types::{Type, multipart::Upload},
 };
+use serde::Serialize;
 use trellis_kernel::Timestamp;
 use trellis_messaging::{
     files::content_disposition,
@@ -21,7 +21,7 @@ use trellis_messaging::{
     model::{FileDownload, FileLink, FileView, NewFile},
 };
 
-use crate::api::{ApiTags, common::Created};
+use crate::api::{ApiTags, common::Created, json::JsonResponse};
 use crate::{
     auth::{Caller, OptionalCaller},
     error::{ApiError, Problems, status::*},
@@ -45,7 +45,7 @@ pub struct UploadFile {
 }
 
 /// A link that downloads the file without signing in until it expires.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 pub struct SignedFileUrl {
     /// The link, relative to the API's origin.
     pub url: String,
@@ -70,7 +70,7 @@ pub enum Download {
     /// The bytes.
     File(FileDownload),
     /// A signed link (`?signed=true`).
-    Link(Json<SignedFileUrl>),
+    Link(JsonResponse<SignedFileUrl>),
 }
 
 impl ApiResponse for Download {
@@ -179,7 +179,7 @@ impl FilesApi {
             .files
             .upload(&state.db, caller.user_id, upload)
             .await?;
-        Ok(Created::Created(Json(file)))
+        Ok(Created::Created(JsonResponse(file)))
     }
 
     /// Download a file: its owner, or a member of a room where a message
@@ -231,7 +231,7 @@ impl FilesApi {
         };
         Ok(if signed.0 == Some(true) {
             let link = files.link(&state.db, caller.user_id, id.0).await?;
-            Download::Link(Json(link.into()))
+            Download::Link(JsonResponse(link.into()))
         } else {
             Download::File(files.download(&state.db, caller.user_id, id.0).await?)
         })

@@ -15,6 +15,7 @@ use trellis_messaging::{
 use crate::api::{
     ApiTags,
     common::{Created, NoContent, page},
+    json::JsonResponse,
 };
 use crate::{
     auth::Caller,
@@ -44,7 +45,7 @@ impl MessagesApi {
         /// From the previous page's `next_cursor` (older messages).
         cursor: Query<Option<String>>,
     ) -> Result<
-        Json<Page<MessageView>>,
+        JsonResponse<Page<MessageView>>,
         Problems<{ RATE_LIMITED | SIGNED_IN | PAGED | NOT_FOUND | DATABASE }>,
     > {
         let page = page(limit.0, cursor.0)?;
@@ -53,7 +54,7 @@ impl MessagesApi {
             .messages
             .history(&state.db, caller.user_id, id.0, &page)
             .await?;
-        Ok(Json(messages))
+        Ok(JsonResponse(messages))
     }
 
     /// Send a message (rate limited per user: `rate_limit.message`). It
@@ -83,7 +84,7 @@ impl MessagesApi {
             .messages
             .send(&state.db, caller.user_id, id.0, body.0)
             .await?;
-        Ok(Created::Created(Json(sent)))
+        Ok(Created::Created(JsonResponse(sent)))
     }
 
     /// Change a message's text (its author; not once deleted).
@@ -100,7 +101,7 @@ impl MessagesApi {
         message_id: Path<MessageId>,
         body: Json<EditMessage>,
     ) -> Result<
-        Json<MessageView>,
+        JsonResponse<MessageView>,
         Problems<
             {
                 RATE_LIMITED
@@ -120,7 +121,7 @@ impl MessagesApi {
             .messages
             .edit(&state.db, caller.user_id, id.0, message_id.0, body.0)
             .await?;
-        Ok(Json(edited))
+        Ok(JsonResponse(edited))
     }
 
     /// Delete a message (its author): a tombstone stays in the history, the
@@ -164,7 +165,7 @@ impl MessagesApi {
         id: Path<RoomId>,
         body: Json<MarkRead>,
     ) -> Result<
-        Json<ReadView>,
+        JsonResponse<ReadView>,
         Problems<
             {
                 RATE_LIMITED | SIGNED_IN | PARAMS | JSON_BODY | UNPROCESSABLE | NOT_FOUND | DATABASE
@@ -176,6 +177,6 @@ impl MessagesApi {
             .messages
             .mark_read(&state.db, caller.user_id, id.0, body.0)
             .await?;
-        Ok(Json(read))
+        Ok(JsonResponse(read))
     }
 }

@@ -9,12 +9,13 @@ use poem_openapi::{
 use trellis_kernel::{Page, id::UserId};
 use trellis_messaging::{
     ids::RoomId,
-    model::{AddMember, ChangeRole, CreateRoom, MemberView, RoomView},
+    model::{AddMember, ChangeRole, CreateRoom, RoomMemberView, RoomView},
 };
 
 use crate::api::{
     ApiTags,
     common::{Created, NoContent, page},
+    json::JsonResponse,
 };
 use crate::{
     auth::Caller,
@@ -31,10 +32,10 @@ pub struct RoomsApi;
 pub enum RoomCreated {
     /// Created.
     #[oai(status = 201)]
-    Created(Json<RoomView>),
+    Created(JsonResponse<RoomView>),
     /// The pair's direct room existed already.
     #[oai(status = 200)]
-    Existing(Json<RoomView>),
+    Existing(JsonResponse<RoomView>),
 }
 
 #[OpenApi(tag = "ApiTags::Messaging")]
@@ -50,15 +51,17 @@ impl RoomsApi {
         limit: Query<Option<u64>>,
         /// From the previous page's `next_cursor`.
         cursor: Query<Option<String>>,
-    ) -> Result<Json<Page<RoomView>>, Problems<{ RATE_LIMITED | SIGNED_IN | PAGED | DATABASE }>>
-    {
+    ) -> Result<
+        JsonResponse<Page<RoomView>>,
+        Problems<{ RATE_LIMITED | SIGNED_IN | PAGED | DATABASE }>,
+    > {
         let page = page(limit.0, cursor.0)?;
         let rooms = state
             .messaging
             .rooms
             .list(&state.db, caller.user_id, &page)
             .await?;
-        Ok(Json(rooms))
+        Ok(JsonResponse(rooms))
     }
 
     /// Create a group (`name`, optionally `org_id` and `members`; the
@@ -80,9 +83,9 @@ impl RoomsApi {
             .create(&state.db, caller.user_id, body.0)
             .await?;
         Ok(if created {
-            RoomCreated::Created(Json(room))
+            RoomCreated::Created(JsonResponse(room))
         } else {
-            RoomCreated::Existing(Json(room))
+            RoomCreated::Existing(JsonResponse(room))
         })
     }
 
@@ -94,7 +97,7 @@ impl RoomsApi {
         state: Data<&AppState>,
         id: Path<RoomId>,
     ) -> Result<
-        Json<RoomView>,
+        JsonResponse<RoomView>,
         Problems<{ RATE_LIMITED | SIGNED_IN | PARAMS | NOT_FOUND | DATABASE }>,
     > {
         let room = state
@@ -102,7 +105,7 @@ impl RoomsApi {
             .rooms
             .get(&state.db, caller.user_id, id.0)
             .await?;
-        Ok(Json(room))
+        Ok(JsonResponse(room))
     }
 
     /// Add a member to a group (room admins; an organization's room takes
@@ -119,7 +122,7 @@ impl RoomsApi {
         id: Path<RoomId>,
         body: Json<AddMember>,
     ) -> Result<
-        Created<MemberView>,
+        Created<RoomMemberView>,
         Problems<
             {
                 RATE_LIMITED
@@ -139,7 +142,7 @@ impl RoomsApi {
             .rooms
             .add_member(&state.db, caller.user_id, id.0, body.0)
             .await?;
-        Ok(Created::Created(Json(member)))
+        Ok(Created::Created(JsonResponse(member)))
     }
 
     /// Change a member's role (room admins; the last admin cannot step down).
@@ -156,7 +159,7 @@ impl RoomsApi {
         user_id: Path<UserId>,
         body: Json<ChangeRole>,
     ) -> Result<
-        Json<MemberView>,
+        JsonResponse<RoomMemberView>,
         Problems<
             {
                 RATE_LIMITED
@@ -175,7 +178,7 @@ impl RoomsApi {
             .rooms
             .change_role(&state.db, caller.user_id, id.0, user_id.0, body.0)
             .await?;
-        Ok(Json(member))
+        Ok(JsonResponse(member))
     }
 
     /// Remove a member (room admins), or leave (anyone, their own id). The

@@ -18,6 +18,7 @@ use trellis_scheduling::{
 use crate::api::{
     ApiTags,
     common::{Created, page},
+    json::JsonResponse,
 };
 use crate::{
     auth::{Caller, ProfessionalCaller},
@@ -54,8 +55,10 @@ impl AppointmentsApi {
         limit: Query<Option<u64>>,
         /// From the previous page's `next_cursor`.
         cursor: Query<Option<String>>,
-    ) -> Result<Json<Page<AppointmentView>>, Problems<{ RATE_LIMITED | PROFESSIONAL | PAGED }>>
-    {
+    ) -> Result<
+        JsonResponse<Page<AppointmentView>>,
+        Problems<{ RATE_LIMITED | PROFESSIONAL | PAGED }>,
+    > {
         let page = page(limit.0, cursor.0)?;
         let filter = AppointmentFilter {
             from: from.0,
@@ -63,7 +66,7 @@ impl AppointmentsApi {
             status: status.0,
             client: client_id.0,
         };
-        Ok(Json(
+        Ok(JsonResponse(
             state
                 .scheduling
                 .appointments
@@ -93,7 +96,7 @@ impl AppointmentsApi {
             .booking
             .create_for_client(&state.db, &pro, body.0)
             .await?;
-        Ok(Created::Created(Json(created)))
+        Ok(Created::Created(JsonResponse(created)))
     }
 
     /// One appointment (its professional, or its client's account).
@@ -108,10 +111,10 @@ impl AppointmentsApi {
         state: Data<&AppState>,
         id: Path<AppointmentId>,
     ) -> Result<
-        Json<AppointmentView>,
+        JsonResponse<AppointmentView>,
         Problems<{ RATE_LIMITED | SIGNED_IN | PARAMS | NOT_FOUND | DATABASE }>,
     > {
-        Ok(Json(
+        Ok(JsonResponse(
             state
                 .scheduling
                 .appointments
@@ -134,7 +137,7 @@ impl AppointmentsApi {
         id: Path<AppointmentId>,
         body: Json<StatusCommand>,
     ) -> Result<
-        Json<AppointmentView>,
+        JsonResponse<AppointmentView>,
         Problems<{ RATE_LIMITED | PROFESSIONAL | PARAMS | JSON_BODY | UNPROCESSABLE | CONFLICT }>,
     > {
         let view = state
@@ -142,7 +145,7 @@ impl AppointmentsApi {
             .appointments
             .change_status(&state.db, &pro, id.0, body.0)
             .await?;
-        Ok(Json(view))
+        Ok(JsonResponse(view))
     }
 
     /// Move an appointment: a new one is created and linked; the old one
@@ -167,7 +170,7 @@ impl AppointmentsApi {
             .booking
             .reschedule(&state.db, &pro, id.0, body.0.start_at)
             .await?;
-        Ok(Created::Created(Json(view)))
+        Ok(Created::Created(JsonResponse(view)))
     }
 
     /// The caller's own appointments as a client (bookings made while signed in).
@@ -185,11 +188,11 @@ impl AppointmentsApi {
         /// From the previous page's `next_cursor`.
         cursor: Query<Option<String>>,
     ) -> Result<
-        Json<Page<AppointmentView>>,
+        JsonResponse<Page<AppointmentView>>,
         Problems<{ RATE_LIMITED | SIGNED_IN | PAGED | DATABASE }>,
     > {
         let page = page(limit.0, cursor.0)?;
-        Ok(Json(
+        Ok(JsonResponse(
             state
                 .scheduling
                 .appointments
@@ -211,7 +214,7 @@ impl AppointmentsApi {
         id: Path<AppointmentId>,
         body: Json<CancelCommand>,
     ) -> Result<
-        Json<AppointmentView>,
+        JsonResponse<AppointmentView>,
         Problems<
             {
                 RATE_LIMITED
@@ -230,6 +233,6 @@ impl AppointmentsApi {
             .appointments
             .cancel_own(&state.db, &caller, id.0, body.0)
             .await?;
-        Ok(Json(view))
+        Ok(JsonResponse(view))
     }
 }

@@ -13,7 +13,7 @@ use trellis_scheduling::{
     model::{AppointmentView, BookingCommand, Slots},
 };
 
-use crate::api::{ApiTags, common::Created};
+use crate::api::{ApiTags, common::Created, json::JsonResponse};
 use crate::{
     auth::OptionalCaller,
     error::{ApiError, Problems, status::*},
@@ -43,7 +43,7 @@ impl BookingApi {
         /// IANA zone for the dates and `local_start`.
         tz: Query<Option<TimeZone>>,
     ) -> Result<
-        Json<Slots>,
+        JsonResponse<Slots>,
         Problems<{ RATE_LIMITED | PARAMS | NOT_FOUND | UNPROCESSABLE | DATABASE }>,
     > {
         let pro = state
@@ -56,7 +56,7 @@ impl BookingApi {
             .booking
             .slots(&state.db, &pro, service_id.0, from.0, to.0, tz.0)
             .await?;
-        Ok(Json(slots))
+        Ok(JsonResponse(slots))
     }
 
     /// Book a start time from the slots list. Finds or creates the client by
@@ -110,6 +110,6 @@ impl BookingApi {
             },
         )
         .await?;
-        Ok(Created::Created(Json(booked)))
+        Ok(Created::Created(JsonResponse(booked)))
     }
 }

@@ -15,6 +15,7 @@ use trellis_scheduling::{
 use crate::api::{
     ApiTags,
     common::{Created, NoContent, page},
+    json::JsonResponse,
 };
 use crate::{
     auth::ProfessionalCaller,
@@ -43,9 +44,10 @@ impl ClientsApi {
         limit: Query<Option<u64>>,
         /// From the previous page's `next_cursor`.
         cursor: Query<Option<String>>,
-    ) -> Result<Json<Page<ClientView>>, Problems<{ RATE_LIMITED | PROFESSIONAL | PAGED }>> {
+    ) -> Result<JsonResponse<Page<ClientView>>, Problems<{ RATE_LIMITED | PROFESSIONAL | PAGED }>>
+    {
         let page = page(limit.0, cursor.0)?;
-        Ok(Json(
+        Ok(JsonResponse(
             state
                 .scheduling
                 .clients
@@ -67,7 +69,7 @@ impl ClientsApi {
             { RATE_LIMITED | PROFESSIONAL | JSON_BODY | UNPROCESSABLE | FORBIDDEN | CONFLICT },
         >,
     > {
-        Ok(Created::Created(Json(
+        Ok(Created::Created(JsonResponse(
             state
                 .scheduling
                 .clients
@@ -83,8 +85,8 @@ impl ClientsApi {
         pro: ProfessionalCaller,
         state: Data<&AppState>,
         id: Path<ClientId>,
-    ) -> Result<Json<ClientView>, Problems<{ RATE_LIMITED | PROFESSIONAL | PARAMS }>> {
-        Ok(Json(
+    ) -> Result<JsonResponse<ClientView>, Problems<{ RATE_LIMITED | PROFESSIONAL | PARAMS }>> {
+        Ok(JsonResponse(
             state.scheduling.clients.get(&state.db, &pro, id.0).await?,
         ))
     }
@@ -98,10 +100,10 @@ impl ClientsApi {
         id: Path<ClientId>,
         body: Json<UpdateClient>,
     ) -> Result<
-        Json<ClientView>,
+        JsonResponse<ClientView>,
         Problems<{ RATE_LIMITED | PROFESSIONAL | PARAMS | JSON_BODY | UNPROCESSABLE | CONFLICT }>,
     > {
-        Ok(Json(
+        Ok(JsonResponse(
             state
                 .scheduling
                 .clients
@@ -137,8 +139,9 @@ impl ClientsApi {
         pro: ProfessionalCaller,
         state: Data<&AppState>,
         id: Path<ClientId>,
-    ) -> Result<Json<Vec<NoteView>>, Problems<{ RATE_LIMITED | PROFESSIONAL | PARAMS }>> {
-        Ok(Json(
+    ) -> Result<JsonResponse<Vec<NoteView>>, Problems<{ RATE_LIMITED | PROFESSIONAL | PARAMS }>>
+    {
+        Ok(JsonResponse(
             state
                 .scheduling
                 .clients
@@ -163,7 +166,7 @@ impl ClientsApi {
         Created<NoteView>,
         Problems<{ RATE_LIMITED | PROFESSIONAL | PARAMS | JSON_BODY | UNPROCESSABLE }>,
     > {
-        Ok(Created::Created(Json(
+        Ok(Created::Created(JsonResponse(
             state
                 .scheduling
                 .clients

@@ -22,6 +22,7 @@ use trellis_scheduling::{
 use crate::api::{
     ApiTags,
     common::{Created, NoContent},
+    json::JsonResponse,
 };
 use crate::{
     auth::{Caller, ProfessionalCaller},
@@ -87,7 +88,7 @@ impl ProfessionalsApi {
             .create(&txn, &caller, org, cmd)
             .await?;
         txn.commit().await.map_err(ApiError::internal)?;
-        Ok(Created::Created(Json(created)))
+        Ok(Created::Created(JsonResponse(created)))
     }
 
     /// The caller's profile.
@@ -95,8 +96,8 @@ impl ProfessionalsApi {
     async fn me(
         &self,
         pro: ProfessionalCaller,
-    ) -> Result<Json<ProfessionalView>, Problems<{ RATE_LIMITED | PROFESSIONAL }>> {
-        Ok(Json(pro.view()))
+    ) -> Result<JsonResponse<ProfessionalView>, Problems<{ RATE_LIMITED | PROFESSIONAL }>> {
+        Ok(JsonResponse(pro.view()))
     }
 
     /// Change name, bio or time zone.
@@ -111,10 +112,10 @@ impl ProfessionalsApi {
         state: Data<&AppState>,
         body: Json<UpdateProfessional>,
     ) -> Result<
-        Json<ProfessionalView>,
+        JsonResponse<ProfessionalView>,
         Problems<{ RATE_LIMITED | PROFESSIONAL | JSON_BODY | UNPROCESSABLE }>,
     > {
-        Ok(Json(
+        Ok(JsonResponse(
             state
                 .scheduling
                 .professionals
@@ -129,8 +130,9 @@ impl ProfessionalsApi {
         &self,
         state: Data<&AppState>,
         slug: Path<String>,
-    ) -> Result<Json<PublicProfessional>, Problems<{ RATE_LIMITED | NOT_FOUND | DATABASE }>> {
-        Ok(Json(
+    ) -> Result<JsonResponse<PublicProfessional>, Problems<{ RATE_LIMITED | NOT_FOUND | DATABASE }>>
+    {
+        Ok(JsonResponse(
             state
                 .scheduling
                 .professionals
@@ -149,8 +151,10 @@ impl ProfessionalsApi {
         &self,
         pro: ProfessionalCaller,
         state: Data<&AppState>,
-    ) -> Result<Json<Vec<ServiceView>>, Problems<{ RATE_LIMITED | PROFESSIONAL }>> {
-        Ok(Json(state.scheduling.catalog.list(&state.db, &pro).await?))
+    ) -> Result<JsonResponse<Vec<ServiceView>>, Problems<{ RATE_LIMITED | PROFESSIONAL }>> {
+        Ok(JsonResponse(
+            state.scheduling.catalog.list(&state.db, &pro).await?,
+        ))
     }
 
     /// Offer a service: duration, price, buffers, notice, advance, increment.
@@ -168,7 +172,7 @@ impl ProfessionalsApi {
         Created<ServiceView>,
         Problems<{ RATE_LIMITED | PROFESSIONAL | JSON_BODY | UNPROCESSABLE }>,
     > {
-        Ok(Created::Created(Json(
+        Ok(Created::Created(JsonResponse(
             state
                 .scheduling
                 .catalog
@@ -190,10 +194,10 @@ impl ProfessionalsApi {
         id: Path<ServiceId>,
         body: Json<UpdateService>,
     ) -> Result<
-        Json<ServiceView>,
+        JsonResponse<ServiceView>,
         Problems<{ RATE_LIMITED | PROFESSIONAL | PARAMS | JSON_BODY | UNPROCESSABLE }>,
     > {
-        Ok(Json(
+        Ok(JsonResponse(
             state
                 .scheduling
                 .catalog
@@ -232,8 +236,8 @@ impl ProfessionalsApi {
         &self,
         pro: ProfessionalCaller,
         state: Data<&AppState>,
-    ) -> Result<Json<Availability>, Problems<{ RATE_LIMITED | PROFESSIONAL }>> {
-        Ok(Json(
+    ) -> Result<JsonResponse<Availability>, Problems<{ RATE_LIMITED | PROFESSIONAL }>> {
+        Ok(JsonResponse(
             state.scheduling.availability.get(&state.db, &pro).await?,
         ))
     }
@@ -250,10 +254,10 @@ impl ProfessionalsApi {
         state: Data<&AppState>,
         body: Json<Availability>,
     ) -> Result<
-        Json<Availability>,
+        JsonResponse<Availability>,
         Problems<{ RATE_LIMITED | PROFESSIONAL | JSON_BODY | UNPROCESSABLE }>,
     > {
-        Ok(Json(
+        Ok(JsonResponse(
             state
                 .scheduling
                 .availability
@@ -276,11 +280,11 @@ impl ProfessionalsApi {
         /// `day` (default), `week` or `month`.
         group: Query<Option<RevenueGroup>>,
     ) -> Result<
-        Json<RevenueReport>,
+        JsonResponse<RevenueReport>,
         Problems<{ RATE_LIMITED | PROFESSIONAL | PARAMS | UNPROCESSABLE }>,
     > {
         let group = group.0.unwrap_or(RevenueGroup::Day);
-        Ok(Json(
+        Ok(JsonResponse(
             trellis_scheduling::service::revenue::revenue(&state.db, &pro, from.0, to.0, group)
                 .await?,
         ))
@@ -296,8 +300,8 @@ impl ProfessionalsApi {
         &self,
         pro: ProfessionalCaller,
         state: Data<&AppState>,
-    ) -> Result<Json<Vec<TimeOffView>>, Problems<{ RATE_LIMITED | PROFESSIONAL }>> {
-        Ok(Json(
+    ) -> Result<JsonResponse<Vec<TimeOffView>>, Problems<{ RATE_LIMITED | PROFESSIONAL }>> {
+        Ok(JsonResponse(
             state
                 .scheduling
                 .availability
@@ -321,7 +325,7 @@ impl ProfessionalsApi {
         Created<TimeOffView>,
         Problems<{ RATE_LIMITED | PROFESSIONAL | JSON_BODY | UNPROCESSABLE }>,
     > {
-        Ok(Created::Created(Json(
+        Ok(Created::Created(JsonResponse(
             state
                 .scheduling
                 .availability

@@ -10,6 +10,7 @@ use trellis_scheduling::{
 use crate::api::{
     ApiTags,
     common::{Created, NoContent},
+    json::JsonResponse,
 };
 use trellis_scheduling::jobs::RECURRING_HORIZON_WEEKS;
 
@@ -34,8 +35,8 @@ impl RecurringApi {
         &self,
         pro: ProfessionalCaller,
         state: Data<&AppState>,
-    ) -> Result<Json<Vec<RecurringView>>, Problems<{ RATE_LIMITED | PROFESSIONAL }>> {
-        Ok(Json(
+    ) -> Result<JsonResponse<Vec<RecurringView>>, Problems<{ RATE_LIMITED | PROFESSIONAL }>> {
+        Ok(JsonResponse(
             state.scheduling.recurring.list(&state.db, &pro).await?,
         ))
     }
@@ -59,7 +60,7 @@ impl RecurringApi {
         Problems<{ RATE_LIMITED | PROFESSIONAL | JSON_BODY | UNPROCESSABLE }>,
     > {
         let horizon = state.settings.get(&RECURRING_HORIZON_WEEKS).await;
-        Ok(Created::Created(Json(
+        Ok(Created::Created(JsonResponse(
             state
                 .scheduling
                 .recurring

@@ -12,6 +12,7 @@ use trellis_scheduling::model::{CreateReview, FollowView, ReviewView};
 use crate::api::{
     ApiTags,
     common::{Created, NoContent, page},
+    json::JsonResponse,
 };
 use crate::{
     auth::Caller,
@@ -89,10 +90,12 @@ impl SocialApi {
         limit: Query<Option<u64>>,
         /// From the previous page's `next_cursor`.
         cursor: Query<Option<String>>,
-    ) -> Result<Json<Page<FollowView>>, Problems<{ RATE_LIMITED | SIGNED_IN | PAGED | DATABASE }>>
-    {
+    ) -> Result<
+        JsonResponse<Page<FollowView>>,
+        Problems<{ RATE_LIMITED | SIGNED_IN | PAGED | DATABASE }>,
+    > {
         let page = page(limit.0, cursor.0)?;
-        Ok(Json(
+        Ok(JsonResponse(
             state
                 .scheduling
                 .social
@@ -115,15 +118,17 @@ impl SocialApi {
         limit: Query<Option<u64>>,
         /// From the previous page's `next_cursor`.
         cursor: Query<Option<String>>,
-    ) -> Result<Json<Page<ReviewView>>, Problems<{ RATE_LIMITED | PAGED | NOT_FOUND | DATABASE }>>
-    {
+    ) -> Result<
+        JsonResponse<Page<ReviewView>>,
+        Problems<{ RATE_LIMITED | PAGED | NOT_FOUND | DATABASE }>,
+    > {
         let pro = state
             .scheduling
             .professionals
             .by_slug(&state.db, &slug.0)
             .await?;
         let page = page(limit.0, cursor.0)?;
-        Ok(Json(
+        Ok(JsonResponse(
             state
                 .scheduling
                 .social
@@ -164,7 +169,7 @@ impl SocialApi {
             .professionals
             .by_slug(&state.db, &slug.0)
             .await?;
-        Ok(Created::Created(Json(
+        Ok(Created::Created(JsonResponse(
             state
                 .scheduling
                 .social

@@ -1,10 +1,11 @@
 //! `/internal/cron/{job}`: run any registered job now (guarded by `CRON_SECRET`).
 
 use poem::web::Data;
-use poem_openapi::{Object, OpenApi, param::Path, payload::Json};
+use poem_openapi::{Object, OpenApi, param::Path};
+use serde::Serialize;
 
 use crate::{
-    api::ApiTags,
+    api::{ApiTags, json::JsonResponse},
     auth::CronAuth,
     error::{ApiError, Problems, status::*},
     jobs,
@@ -16,7 +17,7 @@ use crate::{
 type CronProblem = Problems<{ UNAUTHORIZED | NOT_FOUND }>;
 
 /// What a triggered run did.
-#[derive(Debug, Clone, Object)]
+#[derive(Debug, Clone, Object, Serialize)]
 pub struct JobRun {
     /// The job.
     pub job: String,
@@ -43,7 +44,7 @@ impl CronApi {
         state: Data<&AppState>,
         /// The job's name: `reminders`, `recurring`.
         job: Path<String>,
-    ) -> Result<Json<JobRun>, CronProblem> {
+    ) -> Result<JsonResponse<JobRun>, CronProblem> {
         let Some(found) = jobs::find(&state, &job.0) else {
             return Err(ApiError::not_found(
                 "cron.unknown_job",
@@ -52,10 +53,32 @@ impl CronApi {
             .into());
         };
         let outcome = jobs::run(&state, found).await.map_err(ApiError::internal)?;
-        Ok(Json(JobRun {
+        Ok(JsonResponse(JobRun {
             job: found.name.to_string(),
             ran: outcome.ran,
             report: outcome.report,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use trellis_kernel::testing::assert_same_json;
+
+    use super::*;
+
+    #[test]
+    fn serde_writes_a_job_run_as_to_json_does() {
+        let skipped = assert_same_json(&JobRun {
+            job: "reminders".into(),
+            ran: false,
+            report: serde_json::Value::Null,
+        });
+        assert_eq!(skipped.get("report"), Some(&serde_json::Value::Null));
+        assert_same_json(&JobRun {
+            job: "recurring".into(),
+            ran: true,
+            report: serde_json::json!({ "created": 3, "window": ["a", "b"], "rate": 0.5 }),
+        });
     }
 }

@@ -5,7 +5,6 @@ use poem::web::Data;
 use poem_openapi::{
     OpenApi,
     param::{Path, Query},
-    payload::Json,
 };
 use trellis_kernel::{
     Page, Role,
@@ -14,7 +13,7 @@ use trellis_kernel::{
 };
 
 use crate::{
-    api::{ApiTags, common::page},
+    api::{ApiTags, common::page, json::JsonResponse},
     auth::{Caller, require_role},
     error::{Problems, status::*},
     state::AppState,
@@ -40,10 +39,12 @@ impl EventsApi {
         limit: Query<Option<u64>>,
         /// From the previous page's `next_cursor`.
         cursor: Query<Option<String>>,
-    ) -> Result<Json<Page<EventView>>, Problems<{ STAFF | PAGED | DATABASE }>> {
+    ) -> Result<JsonResponse<Page<EventView>>, Problems<{ STAFF | PAGED | DATABASE }>> {
         require_role(&caller, Role::Staff)?;
         let page = page(limit.0, cursor.0)?;
-        Ok(Json(outbox::list(&state.db, status.0, &page).await?))
+        Ok(JsonResponse(
+            outbox::list(&state.db, status.0, &page).await?,
+        ))
     }
 
     /// Send a dead event round again (pending now, with a fresh set of
@@ -55,9 +56,13 @@ impl EventsApi {
         caller: Caller,
         state: Data<&AppState>,
         id: Path<EventId>,
-    ) -> Result<Json<EventView>, Problems<{ STAFF | PARAMS | NOT_FOUND | CONFLICT | DATABASE }>>
-    {
+    ) -> Result<
+        JsonResponse<EventView>,
+        Problems<{ STAFF | PARAMS | NOT_FOUND | CONFLICT | DATABASE }>,
+    > {
         require_role(&caller, Role::Staff)?;
-        Ok(Json(outbox::retry(&state.db, &state.clock, id.0).await?))
+        Ok(JsonResponse(
+            outbox::retry(&state.db, &state.clock, id.0).await?,
+        ))
     }
 }

@@ -1,18 +1,19 @@
 //! Liveness and readiness probes.
 
 use poem::web::Data;
-use poem_openapi::{Object, OpenApi, payload::Json};
+use poem_openapi::{Object, OpenApi};
 use sea_orm_migration::MigratorTrait;
+use serde::Serialize;
 use trellis_migration::Migrator;
 
 use crate::{
-    api::ApiTags,
+    api::{ApiTags, json::JsonResponse},
     error::{ApiError, Problems, status::*},
     state::AppState,
 };
 
 /// The process answers.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 pub struct Health {
     /// Always `ok`.
     pub status: String,
@@ -21,7 +22,7 @@ pub struct Health {
 }
 
 /// Everything a request needs is in place.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 pub struct Readiness {
     /// `ready`.
     pub status: String,
@@ -40,8 +41,8 @@ impl SystemApi {
     /// Liveness: the process is up. Touches nothing else.
     #[oai(path = "/healthz", method = "get", operation_id = "health")]
     // Only 500, which every route can answer: a panic is caught and answered as one.
-    async fn health(&self) -> Result<Json<Health>, Problems<0>> {
-        Ok(Json(Health {
+    async fn health(&self) -> Result<JsonResponse<Health>, Problems<0>> {
+        Ok(JsonResponse(Health {
             status: "ok".into(),
             version: env!("CARGO_PKG_VERSION").into(),
         }))
@@ -52,7 +53,7 @@ impl SystemApi {
     async fn ready(
         &self,
         state: Data<&AppState>,
-    ) -> Result<Json<Readiness>, Problems<{ UNAVAILABLE }>> {
+    ) -> Result<JsonResponse<Readiness>, Problems<{ UNAVAILABLE }>> {
         state
             .db
             .ping()
@@ -72,10 +73,30 @@ impl SystemApi {
             )
             .into());
         }
-        Ok(Json(Readiness {
+        Ok(JsonResponse(Readiness {
             status: "ready".into(),
             database: "ok".into(),
             migrations: "ok".into(),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use trellis_kernel::testing::assert_same_json;
+
+    use super::*;
+
+    #[test]
+    fn serde_writes_the_probes_as_to_json_does() {
+        assert_same_json(&Health {
+            status: "ok".into(),
+            version: "0.1.0".into(),
+        });
+        assert_same_json(&Readiness {
+            status: "ready".into(),
+            database: "ok".into(),
+            migrations: "ok".into(),
+        });
     }
 }

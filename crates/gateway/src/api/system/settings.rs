@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use poem::web::Data;
 use poem_openapi::{Object, OpenApi, payload::Json};
+use serde::Serialize;
 use trellis_kernel::Timestamp;
 use trellis_kernel::{
     FieldError, Page, Role,
@@ -12,14 +13,14 @@ use trellis_kernel::{
 };
 
 use crate::{
-    api::ApiTags,
+    api::{ApiTags, json::JsonResponse},
     auth::{Caller, require_role},
     error::{ApiError, Problems, status::*},
     state::AppState,
 };
 
 /// A runtime setting.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct SettingView {
     /// Dotted key.
@@ -31,8 +32,10 @@ pub struct SettingView {
     /// The declared default.
     pub default: serde_json::Value,
     /// When it was last changed; absent while the default is in force.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<Timestamp>,
     /// Who changed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<UserId>,
 }
 
@@ -80,10 +83,10 @@ impl SettingsApi {
         &self,
         caller: Caller,
         state: Data<&AppState>,
-    ) -> Result<Json<Page<SettingView>>, Problems<{ STAFF }>> {
+    ) -> Result<JsonResponse<Page<SettingView>>, Problems<{ STAFF }>> {
         require_role(&caller, Role::Staff)?;
         let values = state.settings.list().await.map_err(ApiError::internal)?;
-        Ok(Json(page(values)))
+        Ok(JsonResponse(page(values)))
     }
 
     /// Changes settings: a JSON object of `key: value`. All are validated
@@ -94,13 +97,46 @@ impl SettingsApi {
         caller: Caller,
         state: Data<&AppState>,
         body: Json<BTreeMap<String, serde_json::Value>>,
-    ) -> Result<Json<Page<SettingView>>, Problems<{ STAFF | JSON_BODY | UNPROCESSABLE }>> {
+    ) -> Result<JsonResponse<Page<SettingView>>, Problems<{ STAFF | JSON_BODY | UNPROCESSABLE }>>
+    {
         require_role(&caller, Role::Staff)?;
         let values = state
             .settings
             .update(body.0, Some(caller.0.user_id))
             .await
             .map_err(map_error)?;
-        Ok(Json(page(values)))
+        Ok(JsonResponse(page(values)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use trellis_kernel::testing::assert_same_json;
+
+    use super::*;
+
+    #[test]
+    fn serde_writes_settings_as_to_json_does() {
+        let changed = SettingView {
+            key: "booking.max_per_day".into(),
+            description: "Bookings a client may make per day.".into(),
+            value: serde_json::json!(5),
+            default: serde_json::Value::Null,
+            updated_at: chrono::DateTime::from_timestamp(1_790_000_000, 0).map(Into::into),
+            updated_by: Some(UserId::new()),
+        };
+        assert!(changed.updated_at.is_some());
+        let untouched = SettingView {
+            key: "mail.from".into(),
+            description: "Sender.".into(),
+            value: serde_json::json!({ "name": "Trellis", "list": [true, null] }),
+            default: serde_json::json!("x"),
+            updated_at: None,
+            updated_by: None,
+        };
+        assert_same_json(&Page {
+            items: vec![changed, untouched],
+            next_cursor: None,
+        });
     }
 }
