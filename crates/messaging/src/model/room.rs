@@ -98,8 +98,10 @@ pub struct ChangeRole {
     pub role: MemberRole,
 }
 
-/// A member of a room.
+/// A member of a room (`RoomMemberView` in the spec: identity has a
+/// `MemberView` of organizations).
 #[derive(Debug, Clone, Object)]
+#[oai(rename = "RoomMemberView")]
 pub struct MemberView {
     /// The user.
     pub user_id: UserId,

@@ -521,7 +521,7 @@ pub(crate) async fn lock_room(db: &impl ConnectionTrait, room_id: RoomId) -> Res
     room::Entity::update_many()
         .col_expr(
             room::Column::LastActivityAt,
-            Expr::col(room::Column::LastActivityAt).into(),
+            Expr::col(room::Column::LastActivityAt),
         )
         .filter(room::Column::Id.eq(room_id))
         .exec(db)
