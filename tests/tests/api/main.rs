@@ -7,5 +7,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 mod identity;
+mod messaging;
 mod scheduling;
 mod system;

@@ -46,7 +46,18 @@ impl MessageService {
         cmd: SendMessage,
     ) -> Result<MessageView> {
         let text = text_of(&cmd.text)?;
+        let now = self.deps.clock.now();
         let txn = db.begin().await?;
+        // Write first: the room's activity moves (undone if anything below
+        // refuses). On SQLite a transaction that reads before its first write
+        // fails with "database is locked" when another writer (the event
+        // dispatcher, another sender) committed in between, busy timeout or
+        // not; on PostgreSQL the row lock orders a room's sends.
+        room::Entity::update_many()
+            .col_expr(room::Column::LastActivityAt, now.into())
+            .filter(room::Column::Id.eq(room_id))
+            .exec(&txn)
+            .await?;
         access::membership(&txn, room_id, caller).await?;
         if let Some(reply_to) = cmd.reply_to {
             let in_room = message::Entity::find_by_id(reply_to)
@@ -57,7 +68,6 @@ impl MessageService {
                 return Err(Error::field("reply_to", "no such message in this room"));
             }
         }
-        let now = self.deps.clock.now();
         let stored = message::ActiveModel {
             id: Set(MessageId::new()),
             room_id: Set(room_id),
@@ -70,11 +80,6 @@ impl MessageService {
         }
         .insert(&txn)
         .await?;
-        room::Entity::update_many()
-            .col_expr(room::Column::LastActivityAt, now.into())
-            .filter(room::Column::Id.eq(room_id))
-            .exec(&txn)
-            .await?;
         let members = access::member_ids(&txn, room_id).await?;
         let payload = MessageCreated {
             message_id: stored.id,

@@ -25,6 +25,7 @@ const UNCHECKED_BODIES: &[&str] = &[
     "request_password_reset",
     // A role (an enum) and flags: parsing is the whole check.
     "change_org_member_role",
+    "change_room_member_role",
     "update_user",
     // A timestamp; the professional may place an appointment anywhere free.
     "reschedule_appointment",

@@ -1,0 +1,3 @@
+//! Messaging: rooms, messages and the realtime socket.
+
+mod ws;
