@@ -3,14 +3,16 @@
 //! 1. **Authenticate**: the subprotocol token checked before the upgrade, or
 //!    an `auth` frame within the authentication timeout (else 4001).
 //! 2. **Register** on the bus with a bounded queue and send `ready`.
-//! 3. Run a **reader** and a **writer** side by side until either ends:
+//! 3. Run a **reader** task beside the socket's own, the **writer**:
 //!    - the reader takes the client's frames one at a time, each through
-//!      the messaging services like the REST routes, and queues replies;
+//!      the messaging services like the REST routes, and queues replies
+//!      (a task of its own, so that the many wake-ups of a busy socket's
+//!      writer never poll the reader);
 //!    - the writer sends the bus's frames, the replies and a ping every
 //!      ping interval, and ends the socket when the server stops (1001),
 //!      the session ends or the token expires (4003), the bus cut the
-//!      socket off for falling behind (4008), or nothing was heard for the
-//!      idle timeout (4000).
+//!      socket off for falling behind (4008), nothing was heard for the
+//!      idle timeout (4000), or the reader saw the client close.
 //! 4. **Close**: send the close frame and wait briefly for the client's.
 //!
 //! Nothing waits on a slow client but its own writer: the bus never blocks
@@ -18,7 +20,10 @@
 //! is abandoned when the idle timeout passes.
 
 use std::{
-    sync::atomic::{AtomicU64, Ordering},
+    sync::{
+        Arc, Mutex, PoisonError,
+        atomic::{AtomicU64, Ordering},
+    },
     time::Duration,
 };
 
@@ -33,7 +38,10 @@ use tokio::{
     sync::{mpsc, watch},
     time::{Instant, sleep_until},
 };
-use trellis_kernel::{DomainError, id::SessionId, id::UserId};
+use trellis_kernel::{
+    DomainError,
+    id::{SessionId, UserId},
+};
 use trellis_messaging::{
     ids::RoomId,
     model::{MarkRead, SendMessage},
@@ -92,10 +100,12 @@ struct Session {
 /// What the reader hands the writer.
 #[derive(Debug)]
 enum Outbound {
-    /// A reply frame.
-    Reply(Reply),
+    /// A reply frame, encoded.
+    Text(String),
     /// The client authenticated again with a fresh token.
-    Renewed(Session),
+    Renewed(Box<Session>),
+    /// The reader is done: the client closed, or the connection broke.
+    Ended(Ended),
 }
 
 /// Serves one upgraded socket to the end.
@@ -107,10 +117,23 @@ pub(super) async fn serve(state: AppState, socket: WebSocketStream, offered: Off
     let (mut sink, mut stream) = socket.split();
     state.metrics.socket_opened();
     let ended = match authenticate(&state, &mut stream, offered).await {
-        Ok(session) => connected(&state, &mut sink, &mut stream, session, revocations).await,
-        Err(ended) => ended,
+        // The session ended since its token was checked.
+        Ok(session) if state.revocations.is_revoked(session.session) => {
+            let close = Close::unauthenticated("auth.session_ended");
+            send_close(&mut sink, close, drain_until_close(&mut stream)).await;
+            close.into()
+        }
+        // Boxed: what stays resident per socket is only what it needs now.
+        Ok(session) => Box::pin(connected(&state, sink, stream, session, revocations)).await,
+        Err(Ended::Close(close)) => {
+            send_close(&mut sink, close, drain_until_close(&mut stream)).await;
+            close.into()
+        }
+        Err(ended) => {
+            answer_close(&mut sink, ended).await;
+            ended
+        }
     };
-    finish(&mut sink, &mut stream, ended).await;
     state.metrics.socket_closed(match ended {
         Ended::Close(close) => close.code,
         Ended::ClientClosed => Close::NORMAL.code,
@@ -171,33 +194,34 @@ fn auth_reason(err: &ApiError) -> &'static str {
     }
 }
 
-/// An authenticated socket: registered on the bus, reader and writer.
+/// An authenticated socket: registered on the bus, `ready`, then the reader
+/// task and the writer until either ends it, then the close.
 async fn connected(
     state: &AppState,
-    sink: &mut Sink,
-    stream: &mut Stream,
+    mut sink: Sink,
+    stream: Stream,
     session: Session,
     revocations: watch::Receiver<u64>,
 ) -> Ended {
-    // The session may have ended since its token was checked.
-    if state.revocations.is_revoked(session.session) {
-        return Close::unauthenticated("auth.session_ended").into();
-    }
     let config = *state.sockets.config();
     // Registered before `ready`: whatever happens after `ready` is heard.
     let subscription = state.realtime.connect(session.user, config.send_queue);
-    let heard = Heard::new(config.idle_timeout);
-    if let Err(ended) = send(sink, text(&ready(&session)), &heard).await {
+    let heard = Arc::new(Heard::new(config.idle_timeout));
+    if let Err(ended) = send(&mut sink, text(&ready(&session)), &heard).await {
         return ended;
     }
     let (replies, replies_rx) = mpsc::channel(REPLY_QUEUE);
-    let reader = Reader {
-        state,
-        user: session.user,
-        heard: &heard,
-        replies,
-        budget: FrameBudget::new(),
-    };
+    let mut reader = tokio::spawn(
+        Reader {
+            state: state.clone(),
+            user: session.user,
+            heard: heard.clone(),
+            replies,
+            // `TRELLIS_RATE_LIMITS=off` (load tests) lifts this limit too.
+            budget: state.config.http.rate_limits.then(FrameBudget::new),
+        }
+        .run(stream),
+    );
     let writer = Writer {
         state,
         session,
@@ -206,10 +230,23 @@ async fn connected(
         subscription,
         revocations,
     };
-    tokio::select! {
-        ended = reader.run(stream) => ended,
-        ended = writer.run(sink) => ended,
+    // The writer's end drops the reply queue: a reader still replying
+    // fails at once instead of waiting on it.
+    let ended = writer.run(&mut sink).await;
+    match ended {
+        // A silent peer is gone; do not wait on it again.
+        Ended::Close(Close::IDLE) => reader.abort(),
+        Ended::Close(close) => {
+            // The reader sees the client's close frame and ends.
+            let reader_done = async {
+                let _ = (&mut reader).await;
+            };
+            send_close(&mut sink, close, reader_done).await;
+            reader.abort();
+        }
+        Ended::ClientClosed | Ended::Broken => answer_close(&mut sink, ended).await,
     }
+    ended
 }
 
 fn ready(session: &Session) -> Reply {
@@ -223,33 +260,31 @@ fn text(reply: &Reply) -> Message {
     Message::Text(reply.to_json_string())
 }
 
-/// Sends the close frame (or answers the client's) and lets go.
-async fn finish(sink: &mut Sink, stream: &mut Stream, ended: Ended) {
-    match ended {
-        // A silent peer is gone; do not wait on it again.
-        Ended::Close(close) if close == Close::IDLE => {}
-        Ended::Close(close) => {
-            let frame = Message::Close(Some((CloseCode::from(close.code), close.reason.into())));
-            if tokio::time::timeout(CLOSE_GRACE, sink.send(frame))
-                .await
-                .is_ok_and(|sent| sent.is_ok())
-            {
-                // The client's close frame completes the handshake.
-                let _ = tokio::time::timeout(CLOSE_GRACE, async {
-                    while let Some(Ok(message)) = stream.next().await {
-                        if matches!(message, Message::Close(_)) {
-                            break;
-                        }
-                    }
-                })
-                .await;
-            }
+/// Sends the close frame, then waits briefly for `client_closed` (the
+/// client's close frame, which completes the handshake).
+async fn send_close(sink: &mut Sink, close: Close, client_closed: impl Future<Output = ()>) {
+    let frame = Message::Close(Some((CloseCode::from(close.code), close.reason.into())));
+    if tokio::time::timeout(CLOSE_GRACE, sink.send(frame))
+        .await
+        .is_ok_and(|sent| sent.is_ok())
+    {
+        let _ = tokio::time::timeout(CLOSE_GRACE, client_closed).await;
+    }
+}
+
+/// Reads until the client's close frame (or the end of the stream).
+async fn drain_until_close(stream: &mut Stream) {
+    while let Some(Ok(message)) = stream.next().await {
+        if matches!(message, Message::Close(_)) {
+            break;
         }
-        // tungstenite queued the answer to the client's close frame: flush it.
-        Ended::ClientClosed => {
-            let _ = tokio::time::timeout(CLOSE_GRACE, sink.close()).await;
-        }
-        Ended::Broken => {}
+    }
+}
+
+/// The client closed: tungstenite queued the answer; flush it.
+async fn answer_close(sink: &mut Sink, ended: Ended) {
+    if ended == Ended::ClientClosed {
+        let _ = tokio::time::timeout(CLOSE_GRACE, sink.close()).await;
     }
 }
 
@@ -339,16 +374,23 @@ fn parse(text: &str) -> Result<ClientFrame, String> {
 }
 
 /// The client's half: its frames, one at a time.
-struct Reader<'a> {
-    state: &'a AppState,
+struct Reader {
+    state: AppState,
     user: UserId,
-    heard: &'a Heard,
+    heard: Arc<Heard>,
     replies: mpsc::Sender<Outbound>,
-    budget: FrameBudget,
+    budget: Option<FrameBudget>,
 }
 
-impl Reader<'_> {
-    async fn run(mut self, stream: &mut Stream) -> Ended {
+impl Reader {
+    /// Reads until the client closes or the connection breaks, and tells
+    /// the writer.
+    async fn run(mut self, mut stream: Stream) {
+        let ended = self.frames(&mut stream).await;
+        let _ = self.replies.try_send(Outbound::Ended(ended));
+    }
+
+    async fn frames(&mut self, stream: &mut Stream) -> Ended {
         while let Some(next) = stream.next().await {
             self.heard.now();
             let text = match next {
@@ -365,7 +407,7 @@ impl Reader<'_> {
                 Ok(Message::Close(_)) => return Ended::ClientClosed,
                 Err(_) => return Ended::Broken,
             };
-            if !self.budget.take() {
+            if self.budget.as_mut().is_some_and(|budget| !budget.take()) {
                 self.reply(rate_limited(
                     format!("at most {FRAMES_PER_SECOND} frames a second"),
                     Duration::from_secs(1),
@@ -375,7 +417,9 @@ impl Reader<'_> {
                 continue;
             }
             match parse(&text) {
-                Ok(frame) => self.handle(frame).await,
+                // Boxed: the database work of a frame is not part of the
+                // future an idle socket keeps.
+                Ok(frame) => Box::pin(self.handle(frame)).await,
                 Err(message) => self.reply(Reply::error("frame.invalid", message)).await,
             }
         }
@@ -383,9 +427,11 @@ impl Reader<'_> {
     }
 
     async fn reply(&self, reply: Reply) {
-        // A closed queue means the writer has ended the socket; the select
-        // in `connected` stops this reader at its next await.
-        let _ = self.replies.send(Outbound::Reply(reply)).await;
+        // A closed queue means the writer has ended the socket.
+        let _ = self
+            .replies
+            .send(Outbound::Text(reply.to_json_string()))
+            .await;
     }
 
     async fn handle(&self, frame: ClientFrame) {
@@ -405,9 +451,12 @@ impl Reader<'_> {
     /// A fresh token of the same user extends the socket past the first
     /// token's expiry.
     async fn renew(&self, token: &str) {
-        match verify_access_token_until(self.state, token).map(session_of) {
+        match verify_access_token_until(&self.state, token).map(session_of) {
             Ok(session) if session.user == self.user => {
-                let _ = self.replies.send(Outbound::Renewed(session)).await;
+                let _ = self
+                    .replies
+                    .send(Outbound::Renewed(Box::new(session)))
+                    .await;
                 self.reply(ready(&session)).await;
             }
             Ok(_) => {
@@ -449,7 +498,7 @@ impl Reader<'_> {
                 return Reply::Ack(RealtimeAck { client_id, id });
             }
         }
-        let decision = rate_limit::count_socket_message(self.state, self.user).await;
+        let decision = rate_limit::count_socket_message(&self.state, self.user).await;
         if !decision.allowed {
             return rate_limited(
                 format!(
@@ -491,7 +540,7 @@ impl Reader<'_> {
     /// Tells the room's other members that the user is typing (or stopped);
     /// a `typing` not refreshed within the typing lifetime stops by itself.
     async fn typing(&self, room: RoomId, typing: bool) {
-        let state = self.state;
+        let state = &self.state;
         let audience = match state
             .messaging
             .rooms
@@ -634,56 +683,72 @@ struct Writer<'a> {
 }
 
 impl Writer<'_> {
-    async fn run(mut self, sink: &mut Sink) -> Ended {
-        let state = self.state;
+    async fn run(self, sink: &mut Sink) -> Ended {
+        let Writer {
+            state,
+            session,
+            heard,
+            mut replies,
+            mut subscription,
+            mut revocations,
+        } = self;
         let config = state.sockets.config();
-        let shutdown = state.sockets.shutdown();
         let mut ping =
             tokio::time::interval_at(Instant::now() + config.ping_interval, config.ping_interval);
         ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let expiry = sleep_until(instant_of(state, self.session.expires_at));
+        let expiry = sleep_until(instant_of(state, session.expires_at));
         tokio::pin!(expiry);
-        let silent = sleep_until(self.heard.deadline());
+        let silent = sleep_until(heard.deadline());
         tokio::pin!(silent);
+        // Made once, not per frame: both wait on something every socket
+        // shares, and registering with it is a lock.
+        let shutdown = state.sockets.shutdown().cancelled();
+        tokio::pin!(shutdown);
+        let current = Mutex::new(session.session);
+        let session_ended = async {
+            loop {
+                if revocations.changed().await.is_err() {
+                    return Close::INTERNAL;
+                }
+                let session = *current.lock().unwrap_or_else(PoisonError::into_inner);
+                if state.revocations.is_revoked(session) {
+                    return Close::SESSION_ENDED;
+                }
+            }
+        };
+        tokio::pin!(session_ended);
         loop {
             let message = tokio::select! {
                 biased;
-                () = shutdown.cancelled() => return Close::GOING_AWAY.into(),
-                changed = self.revocations.changed() => {
-                    if changed.is_err() {
-                        return Close::INTERNAL.into();
-                    }
-                    if state.revocations.is_revoked(self.session.session) {
-                        return Close::SESSION_ENDED.into();
-                    }
-                    continue;
-                }
+                () = &mut shutdown => return Close::GOING_AWAY.into(),
+                close = &mut session_ended => return close.into(),
                 () = &mut expiry => return Close::TOKEN_EXPIRED.into(),
                 () = &mut silent => {
-                    let deadline = self.heard.deadline();
+                    let deadline = heard.deadline();
                     if Instant::now() >= deadline {
                         return Close::IDLE.into();
                     }
                     silent.as_mut().reset(deadline);
                     continue;
                 }
-                outbound = self.replies.recv() => match outbound {
-                    Some(Outbound::Reply(reply)) => text(&reply),
+                outbound = replies.recv() => match outbound {
+                    Some(Outbound::Text(text)) => Message::Text(text),
                     Some(Outbound::Renewed(session)) => {
-                        self.session = session;
+                        *current.lock().unwrap_or_else(PoisonError::into_inner) = session.session;
                         expiry.as_mut().reset(instant_of(state, session.expires_at));
                         continue;
                     }
+                    Some(Outbound::Ended(ended)) => return ended,
                     None => return Ended::Broken,
                 },
-                frame = self.subscription.recv() => match frame {
+                frame = subscription.recv() => match frame {
                     Some(frame) => Message::Text(frame.as_str().to_owned()),
-                    None if self.subscription.lagged() => return Close::TOO_SLOW.into(),
+                    None if subscription.lagged() => return Close::TOO_SLOW.into(),
                     None => return Close::INTERNAL.into(),
                 },
                 _ = ping.tick() => Message::Ping(Vec::new()),
             };
-            if let Err(ended) = send(sink, message, self.heard).await {
+            if let Err(ended) = send(sink, message, heard).await {
                 return ended;
             }
         }

@@ -151,8 +151,9 @@ pub fn accept(state: &AppState, ws: WebSocket, headers: &HeaderMap) -> BoxWebSoc
         protocol_token(headers).map(|token| verify_access_token_until(state, token));
     let config = WebSocketConfig::default()
         // Read in small steps: tungstenite zero-fills its read buffer, and an
-        // idle socket should not hold 128 KiB of it.
-        .read_buffer_size(4 * 1024)
+        // idle socket should not hold 128 KiB of it (client frames are small;
+        // a long message takes a few more reads).
+        .read_buffer_size(1024)
         // Write each frame at once; never hold more than a few frames.
         .write_buffer_size(0)
         .max_write_buffer_size(1024 * 1024)
