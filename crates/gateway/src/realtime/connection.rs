@@ -38,6 +38,7 @@ use tokio::{
     sync::{mpsc, watch},
     time::{Instant, sleep_until},
 };
+use tracing::Instrument;
 use trellis_kernel::{
     DomainError,
     id::{SessionId, UserId},
@@ -124,7 +125,10 @@ pub(super) async fn serve(state: AppState, socket: WebSocketStream, offered: Off
             close.into()
         }
         // Boxed: what stays resident per socket is only what it needs now.
-        Ok(session) => Box::pin(connected(&state, sink, stream, session, revocations)).await,
+        Ok(session) => {
+            tracing::Span::current().record("user_id", tracing::field::display(session.user));
+            Box::pin(connected(&state, sink, stream, session, revocations)).await
+        }
         Err(Ended::Close(close)) => {
             send_close(&mut sink, close, drain_until_close(&mut stream)).await;
             close.into()
@@ -134,11 +138,13 @@ pub(super) async fn serve(state: AppState, socket: WebSocketStream, offered: Off
             ended
         }
     };
-    state.metrics.socket_closed(match ended {
-        Ended::Close(close) => close.code,
-        Ended::ClientClosed => Close::NORMAL.code,
-        Ended::Broken => 1006,
-    });
+    let (code, reason) = match ended {
+        Ended::Close(close) => (close.code, close.reason),
+        Ended::ClientClosed => (Close::NORMAL.code, "client"),
+        Ended::Broken => (1006, "broken"),
+    };
+    state.metrics.socket_closed(code);
+    tracing::info!(code, reason, "socket closed");
 }
 
 /// The session of the subprotocol token, or of the first frame.
@@ -220,7 +226,8 @@ async fn connected(
             // `TRELLIS_RATE_LIMITS=off` (load tests) lifts this limit too.
             budget: state.config.http.rate_limits.then(FrameBudget::new),
         }
-        .run(stream),
+        .run(stream)
+        .instrument(tracing::Span::current()),
     );
     let writer = Writer {
         state,

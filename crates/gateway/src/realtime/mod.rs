@@ -25,16 +25,21 @@ use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 use poem::{
+    Request,
     http::{HeaderMap, header},
     web::websocket::{BoxWebSocketUpgraded, WebSocket, WebSocketConfig},
 };
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
+use tracing::Instrument;
 use trellis_kernel::{Principal, id::UserId};
 use trellis_messaging::ids::MessageId;
 
 pub use typing::TypingTracker;
 
-use crate::{auth::verify_access_token_until, config::RealtimeConfig, state::AppState};
+use crate::{
+    auth::verify_access_token_until, config::RealtimeConfig, middleware::request_id::RequestId,
+    state::AppState,
+};
 
 /// How long a `client_id` is remembered after its message was sent.
 const CLIENT_ID_MEMORY: Duration = Duration::from_secs(10 * 60);
@@ -145,10 +150,19 @@ pub fn protocol_token(headers: &HeaderMap) -> Option<&str> {
 pub(crate) type Offered = Option<Result<(Principal, DateTime<Utc>), crate::error::ApiError>>;
 
 /// Accepts the upgrade: echoes `trellis.v1`, bounds what the client may
-/// send, and serves the socket once upgraded.
-pub fn accept(state: &AppState, ws: WebSocket, headers: &HeaderMap) -> BoxWebSocketUpgraded {
+/// send, and serves the socket once upgraded (its log lines carry the
+/// upgrade's request id, and the user once known).
+pub fn accept(state: &AppState, ws: WebSocket, request: &Request) -> BoxWebSocketUpgraded {
     let offered: Offered =
-        protocol_token(headers).map(|token| verify_access_token_until(state, token));
+        protocol_token(request.headers()).map(|token| verify_access_token_until(state, token));
+    let span = tracing::info_span!(
+        "realtime",
+        request_id = request
+            .data::<RequestId>()
+            .map(|id| id.0.as_str())
+            .unwrap_or_default(),
+        user_id = tracing::field::Empty,
+    );
     let config = WebSocketConfig::default()
         // Read in small steps: tungstenite zero-fills its read buffer, and an
         // idle socket should not hold 128 KiB of it (client frames are small;
@@ -164,7 +178,7 @@ pub fn accept(state: &AppState, ws: WebSocket, headers: &HeaderMap) -> BoxWebSoc
         .config(config)
         .on_upgrade(move |socket| {
             let tasks = state.sockets.inner.tasks.clone();
-            tasks.track_future(connection::serve(state, socket, offered))
+            tasks.track_future(connection::serve(state, socket, offered).instrument(span))
         })
         .boxed()
 }

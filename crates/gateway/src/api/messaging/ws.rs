@@ -125,6 +125,6 @@ impl RealtimeApi {
         #[oai(name = "Sec-WebSocket-Protocol")]
         _protocols: Header<Option<String>>,
     ) -> Result<Upgrade, Problems<{ RATE_LIMITED | PARAMS }>> {
-        Ok(Upgrade(realtime::accept(&state, socket, request.headers())))
+        Ok(Upgrade(realtime::accept(&state, socket, request)))
     }
 }
