@@ -469,7 +469,7 @@ async fn sockets_without_a_valid_token_are_closed_with_4001() {
 
 #[tokio::test]
 async fn an_ended_session_or_an_expired_token_closes_the_socket_with_4003() {
-    let app = TestApp::spawn_with(&[("TRELLIS_ACCESS_TOKEN_TTL", "3s")]).await;
+    let app = TestApp::spawn_with(&[("TRELLIS_ACCESS_TOKEN_TTL", "4s")]).await;
     let alice = user(&app, "alice").await;
 
     // Sign-out ends the session: its socket closes at once.
@@ -478,7 +478,8 @@ async fn an_ended_session_or_an_expired_token_closes_the_socket_with_4003() {
     assert_eq!(logout.status, 204, "{}", logout.text);
     assert_eq!(socket.closed().await, (4003, "auth.session_ended".into()));
 
-    // A token expires (in 2 to 3 s): the socket closes then, unless renewed.
+    // A token expires (in 3 to 4 s: `exp` is in whole seconds): the socket
+    // closes then, unless renewed.
     let login = send(app.post_json(
         "/api/v1/auth/login",
         &json!({"email": alice.email, "password": PASSWORD}),
@@ -488,7 +489,7 @@ async fn an_ended_session_or_an_expired_token_closes_the_socket_with_4003() {
     let started = tokio::time::Instant::now();
     let mut expiring = Socket::bearer(&app, &first).await;
     let mut renewed = Socket::bearer(&app, &first).await;
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     let fresh = send(app.post_json(
         "/api/v1/auth/login",
         &json!({"email": alice.email, "password": PASSWORD}),
@@ -506,8 +507,9 @@ async fn an_ended_session_or_an_expired_token_closes_the_socket_with_4003() {
 
     assert_eq!(expiring.closed().await, (4003, "auth.token_expired".into()));
     assert!(started.elapsed() >= Duration::from_secs(1));
-    // The renewed one outlives the first token.
-    tokio::time::sleep_until(started + Duration::from_millis(3200)).await;
+    // The renewed one outlives the first token (its own expires after
+    // started + 4.5 s).
+    tokio::time::sleep_until(started + Duration::from_millis(4250)).await;
     renewed.send(json!({"type": "ping"})).await;
     renewed.expect("pong").await;
 }
