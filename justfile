@@ -44,6 +44,13 @@ bench-load:
     cargo build --release --locked -p trellis-gateway --bin trellis
     scripts/bench-load.sh
 
+# WebSocket fan-out benchmark: the release binary on a throwaway SQLite,
+# 1,000 sockets in one room, one sender (BENCH_* variables: see scripts/bench-ws.sh).
+bench-ws:
+    cargo build --release --locked -p trellis-gateway --bin trellis
+    cargo build --release --locked -p trellis-bench-ws
+    scripts/bench-ws.sh
+
 # Everything CI runs.
 ci:
     bash .ci/run

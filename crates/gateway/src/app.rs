@@ -49,6 +49,7 @@ use crate::{
         request_id::{REQUEST_ID, RequestIdMiddleware},
         security_headers::security_headers,
     },
+    realtime::Sockets,
     revocations::Revocations,
     sms::DevSmsOutbox,
     state::AppState,
@@ -264,6 +265,8 @@ impl App {
         );
         let dispatcher_clock = clock.clone();
         let outbox = config.outbox;
+        let rate_store = Arc::new(GovernorStore::default());
+        let sockets = Sockets::new(config.realtime);
         let instance_id = uuid::Uuid::now_v7();
         let state = AppState {
             config: Arc::new(config),
@@ -279,6 +282,8 @@ impl App {
             scheduling,
             messaging,
             realtime,
+            sockets,
+            rate_limits: rate_store.clone(),
             dispatcher: Arc::new(Dispatcher::new(
                 events::subscribers(mailer.clone(), Arc::new(EmailNotifier::new(mailer))),
                 RetryPolicy {
@@ -291,10 +296,7 @@ impl App {
             )),
             instance_id,
         };
-        Ok(Self {
-            state,
-            rate_store: Arc::new(GovernorStore::default()),
-        })
+        Ok(Self { state, rate_store })
     }
 
     /// The shared state (tests use it to mint tokens).
@@ -360,6 +362,7 @@ impl App {
         let spec = service.spec();
         let routes = Route::new()
             .at("/openapi.json", service.spec_endpoint())
+            .at("/realtime.json", poem::get(realtime_schemas))
             .nest("/docs", service.swagger_ui())
             .nest("/", service);
         self.pipeline(routes, &spec)
@@ -405,6 +408,17 @@ fn local_addr(acceptor: &TcpAcceptor, fallback: SocketAddr) -> SocketAddr {
         .first()
         .and_then(|a| a.as_socket_addr().copied())
         .unwrap_or(fallback)
+}
+
+/// The realtime socket's frame schemas (`realtime::protocol::schemas_document`).
+#[poem::handler]
+fn realtime_schemas() -> Response {
+    static DOCUMENT: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(crate::realtime::protocol::schemas_document);
+    Response::builder()
+        .status(StatusCode::OK)
+        .content_type("application/json; charset=utf-8")
+        .body(DOCUMENT.as_str())
 }
 
 #[poem::handler]
@@ -467,8 +481,26 @@ impl BoundApp {
             shutdown.clone().cancelled_owned(),
             Some(timeout),
         );
+        // Upgraded sockets outlive their HTTP connection, so the servers do
+        // not wait for them: they close (1001) on the same signal.
+        let sockets = self.app.state.sockets.clone();
+        let closing = tokio::spawn({
+            let sockets = sockets.clone();
+            let shutdown = shutdown.clone();
+            async move {
+                shutdown.cancelled().await;
+                sockets.shut_down();
+            }
+        });
         let result = tokio::try_join!(public, internal);
         shutdown.cancel();
+        let _ = closing.await;
+        if !sockets.closed(timeout).await {
+            tracing::warn!(
+                open = sockets.open(),
+                "realtime sockets still open after the shutdown timeout"
+            );
+        }
         let _ = janitor.await;
         let _ = revocations.await;
         let _ = reminders.await;

@@ -88,6 +88,8 @@ pub struct Config {
     pub outbox: OutboxConfig,
     /// Uploaded files.
     pub files: FilesConfig,
+    /// The realtime socket.
+    pub realtime: RealtimeConfig,
     /// `TRELLIS_SETTINGS_CACHE_TTL`: staleness bound of runtime settings.
     pub settings_cache_ttl: Duration,
     /// `TRELLIS_DATA_DIR`: development outboxes (mail, SMS) live here.
@@ -234,6 +236,37 @@ pub struct S3Config {
     pub access_key_id: Option<String>,
     /// `TRELLIS_S3_SECRET_ACCESS_KEY`.
     pub secret_access_key: Option<SecretString>,
+}
+
+/// The realtime socket (`GET /api/v1/ws`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RealtimeConfig {
+    /// `TRELLIS_WS_AUTH_TIMEOUT`: how long a socket may take to send its
+    /// `auth` frame.
+    pub auth_timeout: Duration,
+    /// `TRELLIS_WS_PING_INTERVAL`: how often the server pings.
+    pub ping_interval: Duration,
+    /// `TRELLIS_WS_IDLE_TIMEOUT`: a socket heard nothing from (no frame, no
+    /// pong) for this long is dropped.
+    pub idle_timeout: Duration,
+    /// `TRELLIS_WS_SEND_QUEUE`: frames waiting for a socket; a socket whose
+    /// queue overflows is closed with 4008.
+    pub send_queue: usize,
+    /// `TRELLIS_WS_TYPING_TTL`: a `typing` not refreshed for this long
+    /// becomes a `stop_typing`.
+    pub typing_ttl: Duration,
+}
+
+impl Default for RealtimeConfig {
+    fn default() -> Self {
+        Self {
+            auth_timeout: Duration::from_secs(5),
+            ping_interval: Duration::from_secs(25),
+            idle_timeout: Duration::from_secs(60),
+            send_queue: 256,
+            typing_ttl: Duration::from_secs(5),
+        }
+    }
 }
 
 /// Hides the password of a database URL for logs.
@@ -539,6 +572,34 @@ impl Config {
         };
 
         let files = files_config(&mut r, env, &data_dir);
+        let defaults = RealtimeConfig::default();
+        let realtime = RealtimeConfig {
+            auth_timeout: r.duration("TRELLIS_WS_AUTH_TIMEOUT", defaults.auth_timeout),
+            ping_interval: r.duration("TRELLIS_WS_PING_INTERVAL", defaults.ping_interval),
+            idle_timeout: r.duration("TRELLIS_WS_IDLE_TIMEOUT", defaults.idle_timeout),
+            send_queue: r.parse(
+                "TRELLIS_WS_SEND_QUEUE",
+                defaults.send_queue,
+                "a whole number of frames from 1 to 65536",
+                |v| v.parse().ok().filter(|n| (1..=65_536).contains(n)),
+            ),
+            typing_ttl: r.duration("TRELLIS_WS_TYPING_TTL", defaults.typing_ttl),
+        };
+        for (key, value) in [
+            ("TRELLIS_WS_AUTH_TIMEOUT", realtime.auth_timeout),
+            ("TRELLIS_WS_PING_INTERVAL", realtime.ping_interval),
+            ("TRELLIS_WS_TYPING_TTL", realtime.typing_ttl),
+        ] {
+            if value.is_zero() {
+                r.fail(key, "must be longer than zero");
+            }
+        }
+        if realtime.idle_timeout <= realtime.ping_interval {
+            r.fail(
+                "TRELLIS_WS_IDLE_TIMEOUT",
+                "must be longer than TRELLIS_WS_PING_INTERVAL (a live client answers every ping)",
+            );
+        }
 
         if !r.errors.is_empty() {
             return Err(ConfigErrors(r.errors));
@@ -586,6 +647,7 @@ impl Config {
             },
             outbox,
             files,
+            realtime,
             settings_cache_ttl,
             data_dir,
         })
@@ -917,6 +979,36 @@ mod tests {
         assert_eq!(
             keys(parse(&[("TRELLIS_CORS_ORIGINS", "*")])),
             vec!["TRELLIS_CORS_ORIGINS"]
+        );
+    }
+
+    #[test]
+    fn realtime_intervals_are_checked() {
+        let config = parse(&[
+            ("TRELLIS_WS_PING_INTERVAL", "1s"),
+            ("TRELLIS_WS_IDLE_TIMEOUT", "3s"),
+            ("TRELLIS_WS_SEND_QUEUE", "8"),
+        ]);
+        assert_eq!(
+            config.ok().map(|c| c.realtime),
+            Some(RealtimeConfig {
+                ping_interval: Duration::from_secs(1),
+                idle_timeout: Duration::from_secs(3),
+                send_queue: 8,
+                ..RealtimeConfig::default()
+            })
+        );
+        assert_eq!(
+            keys(parse(&[
+                ("TRELLIS_WS_PING_INTERVAL", "60s"),
+                ("TRELLIS_WS_SEND_QUEUE", "0"),
+                ("TRELLIS_WS_TYPING_TTL", "0s"),
+            ])),
+            vec![
+                "TRELLIS_WS_SEND_QUEUE",
+                "TRELLIS_WS_TYPING_TTL",
+                "TRELLIS_WS_IDLE_TIMEOUT"
+            ]
         );
     }
 

@@ -320,6 +320,16 @@ fn classify(err: &poem::Error) -> ApiError {
             "this operation needs a bearer access token",
         );
     }
+    if let Some(poem::error::WebSocketError::InvalidProtocol) =
+        err.downcast_ref::<poem::error::WebSocketError>()
+    {
+        return ApiError::new(
+            S::BAD_REQUEST,
+            "request.not_websocket",
+            "this route speaks WebSocket: send an upgrade request (Connection: Upgrade, \
+             Upgrade: websocket, Sec-WebSocket-Version: 13, Sec-WebSocket-Key)",
+        );
+    }
     if err.is::<NotFoundError>() {
         return ApiError::not_found("route.not_found", "no such route");
     }

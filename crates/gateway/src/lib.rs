@@ -18,6 +18,7 @@ pub mod jobs;
 pub mod mail;
 pub mod middleware;
 pub mod openapi;
+pub mod realtime;
 pub mod revocations;
 pub mod sms;
 pub mod state;

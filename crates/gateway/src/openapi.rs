@@ -13,6 +13,10 @@ pub fn documents() -> Vec<(&'static str, String)> {
         ("openapi.yaml", with_newline(public.spec_yaml())),
         ("internal.json", with_newline(internal.spec())),
         ("internal.yaml", with_newline(internal.spec_yaml())),
+        (
+            "realtime.json",
+            with_newline(crate::realtime::protocol::schemas_document()),
+        ),
     ]
 }
 

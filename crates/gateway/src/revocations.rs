@@ -14,6 +14,7 @@ use std::{
 };
 
 use sea_orm::DatabaseConnection;
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use trellis_identity::service::SessionService;
 use trellis_kernel::{SharedClock, id::SessionId};
@@ -25,6 +26,9 @@ pub const POLL: Duration = Duration::from_secs(2);
 #[derive(Clone)]
 pub struct Revocations {
     ended: Arc<RwLock<HashSet<SessionId>>>,
+    /// Bumped whenever a session joins the set, so long-lived connections
+    /// (realtime sockets) learn of an ended session without polling.
+    changed: Arc<watch::Sender<u64>>,
     db: DatabaseConnection,
     sessions: SessionService,
     clock: SharedClock,
@@ -49,6 +53,7 @@ impl Revocations {
     ) -> Self {
         Self {
             ended: Arc::new(RwLock::new(HashSet::new())),
+            changed: Arc::new(watch::Sender::new(0)),
             db,
             sessions,
             clock,
@@ -65,13 +70,25 @@ impl Revocations {
             .contains(&session)
     }
 
+    /// Wakes when a session has ended since the last look (then ask
+    /// [`Revocations::is_revoked`] about yours).
+    pub fn watch(&self) -> watch::Receiver<u64> {
+        self.changed.subscribe()
+    }
+
     /// Re-reads the list from the database.
     pub async fn refresh(&self) {
         let since = self.clock.now() - self.window;
         match self.sessions.revoked_since(&self.db, since).await {
             Ok(ids) => {
-                *self.ended.write().unwrap_or_else(PoisonError::into_inner) =
-                    ids.into_iter().collect();
+                let ids: HashSet<SessionId> = ids.into_iter().collect();
+                let mut ended = self.ended.write().unwrap_or_else(PoisonError::into_inner);
+                let grew = !ids.is_subset(&ended);
+                *ended = ids;
+                drop(ended);
+                if grew {
+                    self.changed.send_modify(|n| *n = n.wrapping_add(1));
+                }
             }
             Err(err) => {
                 tracing::warn!(error = %err, "could not refresh the session revocation list")

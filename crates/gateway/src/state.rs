@@ -10,7 +10,12 @@ use trellis_kernel::{
 use trellis_messaging::{Messaging, realtime::RealtimeBus};
 use trellis_scheduling::Scheduling;
 
-use crate::{config::Config, middleware::metrics::Metrics, revocations::Revocations};
+use crate::{
+    config::Config,
+    middleware::{metrics::Metrics, rate_limit::RateLimitStore},
+    realtime::Sockets,
+    revocations::Revocations,
+};
 
 /// Shared application state, cheap to clone (every field is a handle).
 #[derive(Clone)]
@@ -39,6 +44,11 @@ pub struct AppState {
     pub messaging: Messaging,
     /// Where committed changes go to reach sockets.
     pub realtime: Arc<dyn RealtimeBus>,
+    /// The realtime sockets of this process.
+    pub sockets: Sockets,
+    /// Rate-limit counters (the middleware's, which socket frames count
+    /// against too).
+    pub rate_limits: Arc<dyn RateLimitStore>,
     /// Delivers recorded events to their subscribers.
     pub dispatcher: Arc<Dispatcher>,
     /// Every domain's scheduled jobs.

@@ -7,7 +7,7 @@
 
 use std::{fmt, sync::Arc};
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -213,6 +213,16 @@ impl TokenCodec {
 
     /// Verifies a token and returns who it proves.
     pub fn verify(&self, token: &str) -> Result<Principal, TokenError> {
+        self.verify_with_expiry(token)
+            .map(|(principal, _)| principal)
+    }
+
+    /// Verifies a token and returns who it proves and when it stops proving
+    /// it (what a long-lived connection needs to know).
+    pub fn verify_with_expiry(
+        &self,
+        token: &str,
+    ) -> Result<(Principal, DateTime<Utc>), TokenError> {
         let data =
             jsonwebtoken::decode::<Claims>(token, &self.inner.decoding, &self.inner.validation)
                 .map_err(|_| TokenError::Invalid)?;
@@ -220,12 +230,14 @@ impl TokenCodec {
         if claims.exp <= self.inner.clock.now().timestamp() {
             return Err(TokenError::Expired);
         }
-        Ok(Principal {
+        let expires_at = DateTime::from_timestamp(claims.exp, 0).ok_or(TokenError::Invalid)?;
+        let principal = Principal {
             user_id: claims.sub,
             session_id: claims.sid,
             roles: claims.roles.iter().filter_map(|r| Role::parse(r)).collect(),
             anonymous: claims.anon,
-        })
+        };
+        Ok((principal, expires_at))
     }
 
     /// The access token lifetime.

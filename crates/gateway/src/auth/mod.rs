@@ -43,6 +43,7 @@ pub use cron::{CronAuth, check_cron_secret};
 pub use org::{OrgMember, role};
 pub use professional::ProfessionalCaller;
 
+use chrono::{DateTime, Utc};
 use poem::Request;
 use poem_openapi::{SecurityScheme, auth::ApiKey};
 use trellis_kernel::{Principal, Role, auth::TokenError};
@@ -63,7 +64,16 @@ pub(crate) fn state(req: &Request) -> Result<&AppState, ApiError> {
 /// revocation, deactivation) is refused through the in-memory list of
 /// recently ended sessions.
 pub fn verify_access_token(state: &AppState, token: &str) -> Result<Principal, ApiError> {
-    let principal = state.tokens.verify(token).map_err(|err| {
+    verify_access_token_until(state, token).map(|(principal, _)| principal)
+}
+
+/// [`verify_access_token`], also telling when the token expires: a
+/// connection that outlives a request (the realtime socket) ends then.
+pub fn verify_access_token_until(
+    state: &AppState,
+    token: &str,
+) -> Result<(Principal, DateTime<Utc>), ApiError> {
+    let (principal, expires_at) = state.tokens.verify_with_expiry(token).map_err(|err| {
         let code = match err {
             TokenError::Expired => "auth.token_expired",
             TokenError::Invalid => "auth.invalid_token",
@@ -76,7 +86,7 @@ pub fn verify_access_token(state: &AppState, token: &str) -> Result<Principal, A
             "this session has ended; sign in again",
         ));
     }
-    Ok(principal)
+    Ok((principal, expires_at))
 }
 
 /// A principal already verified by [`verify_access_token`] earlier in this

@@ -38,6 +38,11 @@ struct LimitLabels {
     class: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CloseLabels {
+    code: u16,
+}
+
 type LatencyFamily = Family<LatencyLabels, Histogram, fn() -> Histogram>;
 
 /// The application's metrics.
@@ -47,6 +52,8 @@ pub struct Metrics {
     latency: LatencyFamily,
     pool: Family<PoolLabels, Gauge>,
     rate_limited: Family<LimitLabels, Counter>,
+    sockets: Gauge,
+    sockets_closed: Family<CloseLabels, Counter>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -76,6 +83,8 @@ impl Metrics {
         let latency: LatencyFamily = Family::new_with_constructor(latency_histogram);
         let pool = Family::<PoolLabels, Gauge>::default();
         let rate_limited = Family::<LimitLabels, Counter>::default();
+        let sockets = Gauge::default();
+        let sockets_closed = Family::<CloseLabels, Counter>::default();
         registry.register(
             "http_requests",
             "HTTP requests answered, by operation, method and status",
@@ -96,12 +105,24 @@ impl Metrics {
             "Requests refused by a rate limit, by route class",
             rate_limited.clone(),
         );
+        registry.register(
+            "realtime_sockets",
+            "Realtime sockets open (authenticated or not yet)",
+            sockets.clone(),
+        );
+        registry.register(
+            "realtime_sockets_closed",
+            "Realtime sockets closed, by close code (1006: the connection broke)",
+            sockets_closed.clone(),
+        );
         Self {
             registry,
             requests,
             latency,
             pool,
             rate_limited,
+            sockets,
+            sockets_closed,
         }
     }
 
@@ -123,6 +144,19 @@ impl Metrics {
     pub fn rate_limited(&self, class: &'static str) {
         self.rate_limited
             .get_or_create(&LimitLabels { class })
+            .inc();
+    }
+
+    /// Counts a realtime socket in.
+    pub fn socket_opened(&self) {
+        self.sockets.inc();
+    }
+
+    /// Counts a realtime socket out, by its close code.
+    pub fn socket_closed(&self, code: u16) {
+        self.sockets.dec();
+        self.sockets_closed
+            .get_or_create(&CloseLabels { code })
             .inc();
     }
 

@@ -27,7 +27,10 @@ use poem::{
     web::RemoteAddr,
 };
 use serde::{Deserialize, Serialize};
-use trellis_kernel::settings::{Setting, SettingDef};
+use trellis_kernel::{
+    id::UserId,
+    settings::{Setting, SettingDef},
+};
 
 use crate::{error::ApiError, state::AppState};
 
@@ -173,6 +176,35 @@ pub fn classify(method: &Method, path: &str) -> Option<&'static RouteClass> {
                 .map(|(_, _, _, class)| *class)
         })
         .or_else(|| path.starts_with("/api/v1/").then_some(&CLASS_GENERAL))
+}
+
+/// The counter key of a signed-in user.
+fn user_key(user: UserId) -> String {
+    format!("u:{user}")
+}
+
+/// Counts one chat message sent on the realtime socket against the quota of
+/// `POST /api/v1/rooms/{id}/messages` (`rate_limit.message`), under the same
+/// per-user key: a client cannot double its quota by using both.
+pub async fn count_socket_message(state: &AppState, user: UserId) -> Decision {
+    let quota = state.settings.get(CLASS_MESSAGE.setting).await;
+    if !state.config.http.rate_limits {
+        return Decision {
+            allowed: true,
+            quota,
+            remaining: quota.limit,
+            reset_after: Duration::ZERO,
+            retry_after: Duration::ZERO,
+        };
+    }
+    let decision = state
+        .rate_limits
+        .hit(CLASS_MESSAGE.name, &user_key(user), quota)
+        .await;
+    if !decision.allowed {
+        state.metrics.rate_limited(CLASS_MESSAGE.name);
+    }
+    decision
 }
 
 /// The outcome of counting one request.
@@ -373,6 +405,8 @@ impl<E: Endpoint> Endpoint for RateLimitEndpoint<E> {
                 .get(header::AUTHORIZATION)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.strip_prefix("Bearer "))
+                // The realtime socket's token rides in its subprotocols.
+                .or_else(|| crate::realtime::protocol_token(req.headers()))
                 .and_then(|token| crate::auth::verify_access_token(&state, token).ok()),
         };
         let user = user.map(|principal| {
@@ -382,7 +416,7 @@ impl<E: Endpoint> Endpoint for RateLimitEndpoint<E> {
             id
         });
         let key = match user {
-            Some(user) => format!("u:{user}"),
+            Some(user) => user_key(user),
             None => {
                 let forwarded = req
                     .headers()

@@ -1,4 +1,5 @@
-//! Rooms, members, messages, read receipts, files.
+//! Rooms, members, messages, read receipts, files and the realtime socket.
 
 mod files;
 mod rooms;
+mod ws;
