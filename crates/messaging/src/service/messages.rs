@@ -5,8 +5,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    ExprTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionSession,
-    TransactionTrait, sea_query::Expr,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
 };
 use trellis_kernel::{
     Page, PageRequest,
@@ -21,7 +20,7 @@ use crate::{
     ids::{MessageId, RoomId},
     model::{EditMessage, MarkRead, MessageView, ReadView, SendMessage, text_of},
     realtime::{MessageDeletedEvent, MessageEvent, ReadEvent, ServerEvent},
-    service::{MessagingDeps, access, attachments},
+    service::{MessagingDeps, access, attachments, keyset},
     view,
 };
 
@@ -34,16 +33,11 @@ fn history_query(
 ) -> sea_orm::Select<message::Entity> {
     let mut query = message::Entity::find().filter(message::Column::RoomId.eq(room_id));
     if let Some((at, id)) = before {
-        // A row-value comparison, not `a < x OR (a = x AND b < y)`: both
-        // databases turn it into a range of the index, so a deep page
-        // starts where it should instead of filtering from the newest row.
-        query = query.filter(
-            Expr::tuple([
-                Expr::col((message::Entity, message::Column::CreatedAt)),
-                Expr::col((message::Entity, message::Column::Id)),
-            ])
-            .lt(Expr::tuple([Expr::value(at), Expr::value(id)])),
-        );
+        query = query.filter(keyset::before(
+            (message::Entity, message::Column::CreatedAt),
+            (message::Entity, message::Column::Id),
+            (at, id),
+        ));
     }
     query
         .order_by_desc(message::Column::CreatedAt)
@@ -264,7 +258,7 @@ impl MessageService {
         room_id: RoomId,
         cmd: MarkRead,
     ) -> Result<ReadView> {
-        let me = access::membership(db, room_id, caller).await?;
+        access::membership(db, room_id, caller).await?;
         let target = message::Entity::find_by_id(cmd.up_to)
             .filter(message::Column::RoomId.eq(room_id))
             .one(db)
@@ -281,23 +275,26 @@ impl MessageService {
             .filter(
                 Condition::any()
                     .add(member::Column::ReadAt.is_null())
-                    .add(member::Column::ReadAt.lt(key.0))
-                    .add(
-                        Condition::all()
-                            .add(member::Column::ReadAt.eq(key.0))
-                            .add(member::Column::ReadMessageId.lt(key.1)),
-                    ),
+                    .add(keyset::before(
+                        (member::Entity, member::Column::ReadAt),
+                        (member::Entity, member::Column::ReadMessageId),
+                        key,
+                    )),
             )
             .exec(db)
             .await?
             .rows_affected
             > 0;
-        let up_to = if moved {
-            key.1
+        // Where the marker now stands: the receipt's key if it moved it,
+        // else (an older receipt, or a newer one raced ahead) as stored now.
+        let marker = if moved {
+            Some(key)
         } else {
-            me.read_message_id.unwrap_or(key.1)
+            let me = access::membership(db, room_id, caller).await?;
+            me.read_at.zip(me.read_message_id)
         };
-        let unread_count = self.unread(db, caller, room_id).await?;
+        let up_to = marker.map_or(key.1, |(_, id)| id);
+        let unread_count = self.unread(db, caller, room_id, marker).await?;
         if moved {
             let to = access::member_ids(db, room_id).await?;
             let event = ServerEvent::Read(ReadEvent {
@@ -314,14 +311,14 @@ impl MessageService {
         })
     }
 
-    /// The caller's unread count in one room.
+    /// Messages by others after `marker` in one room, deleted ones aside.
     async fn unread(
         &self,
         db: &impl ConnectionTrait,
         caller: UserId,
         room_id: RoomId,
+        marker: Option<(DateTime<Utc>, MessageId)>,
     ) -> Result<u64> {
-        let me = access::membership(db, room_id, caller).await?;
         let mut query = message::Entity::find()
             .filter(message::Column::RoomId.eq(room_id))
             .filter(message::Column::DeletedAt.is_null())
@@ -330,14 +327,12 @@ impl MessageService {
                     .add(message::Column::SenderId.is_null())
                     .add(message::Column::SenderId.ne(caller)),
             );
-        if let (Some(at), Some(id)) = (me.read_at, me.read_message_id) {
-            query = query.filter(
-                Condition::any().add(message::Column::CreatedAt.gt(at)).add(
-                    Condition::all()
-                        .add(message::Column::CreatedAt.eq(at))
-                        .add(message::Column::Id.gt(id)),
-                ),
-            );
+        if let Some(marker) = marker {
+            query = query.filter(keyset::after(
+                (message::Entity, message::Column::CreatedAt),
+                (message::Entity, message::Column::Id),
+                marker,
+            ));
         }
         Ok(query.count(db).await?)
     }

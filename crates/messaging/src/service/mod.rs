@@ -4,6 +4,7 @@
 mod access;
 mod attachments;
 mod files;
+mod keyset;
 mod messages;
 mod rooms;
 

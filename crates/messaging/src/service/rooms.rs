@@ -7,9 +7,9 @@ use std::{
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
-    JoinType, ModelTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
-    SqlErr, TransactionSession, TransactionTrait, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType,
+    ModelTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, SqlErr,
+    TransactionSession, TransactionTrait, sea_query::Expr,
 };
 use trellis_kernel::{
     Page, PageRequest,
@@ -24,7 +24,7 @@ use crate::{
     ids::{MessageId, RoomId},
     model::{AddMember, ChangeRole, CreateRoom, MemberRole, RoomKind, RoomMemberView, RoomView},
     realtime::{MemberEvent, RoomCreatedEvent, ServerEvent},
-    service::{MessagingDeps, access, attachments},
+    service::{MessagingDeps, access, attachments, keyset},
     view,
 };
 
@@ -155,7 +155,12 @@ impl RoomService {
             insert_member(&txn, room_id, user, MemberRole::Member, now).await?;
         }
         txn.commit().await?;
-        self.announce_room(db, room_id).await?;
+        let created = RoomCreatedEvent {
+            room_id,
+            kind: RoomKind::Direct,
+            name: None,
+        };
+        self.announce_room(vec![caller, other], created).await;
         Ok((self.get(db, caller, room_id).await?, true))
     }
 
@@ -196,7 +201,7 @@ impl RoomService {
         room::Entity::insert(room::ActiveModel {
             id: Set(room_id),
             kind: Set(RoomKind::Group),
-            name: Set(Some(name)),
+            name: Set(Some(name.clone())),
             org_id: Set(org_id),
             direct_key: Set(None),
             created_by: Set(Some(caller)),
@@ -206,27 +211,24 @@ impl RoomService {
         .exec(&txn)
         .await?;
         insert_member(&txn, room_id, caller, MemberRole::Admin, now).await?;
-        for user in others {
-            insert_member(&txn, room_id, user, MemberRole::Member, now).await?;
+        for user in &others {
+            insert_member(&txn, room_id, *user, MemberRole::Member, now).await?;
         }
         txn.commit().await?;
-        self.announce_room(db, room_id).await?;
+        let created = RoomCreatedEvent {
+            room_id,
+            kind: RoomKind::Group,
+            name: Some(name),
+        };
+        let to = std::iter::once(caller).chain(others).collect();
+        self.announce_room(to, created).await;
         self.get(db, caller, room_id).await
     }
 
-    /// Tells every member of a new room about it.
-    async fn announce_room(&self, db: &impl ConnectionTrait, room_id: RoomId) -> Result<()> {
-        let Some(room) = room::Entity::find_by_id(room_id).one(db).await? else {
-            return Ok(());
-        };
-        let to = access::member_ids(db, room_id).await?;
-        let event = ServerEvent::RoomCreated(RoomCreatedEvent {
-            room_id,
-            kind: room.kind,
-            name: room.name,
-        });
+    /// Tells every member of a new room about it (after the commit).
+    async fn announce_room(&self, to: Vec<UserId>, event: RoomCreatedEvent) {
+        let event = ServerEvent::RoomCreated(event);
         access::publish(self.deps.realtime.as_ref(), to, &event).await;
-        Ok(())
     }
 
     /// The caller's rooms, most recently active first, each with its newest
@@ -243,15 +245,11 @@ impl RoomService {
             .map_err(|e| Error::field("cursor", e.to_string()))?;
         let mut query = self.rows().filter(member::Column::UserId.eq(caller));
         if let Some((at, id)) = after {
-            query = query.filter(
-                Condition::any()
-                    .add(room::Column::LastActivityAt.lt(at))
-                    .add(
-                        Condition::all()
-                            .add(room::Column::LastActivityAt.eq(at))
-                            .add(room::Column::Id.lt(id)),
-                    ),
-            );
+            query = query.filter(keyset::before(
+                (room::Entity, room::Column::LastActivityAt),
+                (room::Entity, room::Column::Id),
+                (at, id),
+            ));
         }
         let rows = query
             .order_by_desc(room::Column::LastActivityAt)
