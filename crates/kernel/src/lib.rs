@@ -17,6 +17,7 @@ pub mod id;
 pub mod idempotency;
 pub mod jobs;
 pub mod lease;
+pub mod notify;
 pub mod outbox;
 pub mod pagination;
 pub mod ports;

@@ -17,6 +17,7 @@ pub mod events;
 pub mod files;
 pub mod ids;
 pub mod model;
+pub mod notifications;
 pub mod realtime;
 pub mod service;
 pub(crate) mod view;

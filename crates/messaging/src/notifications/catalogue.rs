@@ -1,0 +1,1 @@
+//! The notification kinds as data. (Filled in with the templates.)

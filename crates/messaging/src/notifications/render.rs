@@ -1,0 +1,1 @@
+//! Rendering templates. (Filled in with the templates.)
