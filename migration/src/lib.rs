@@ -15,6 +15,7 @@ mod m20261122_000004_scheduling_social;
 mod m20261122_000005_scheduling_recurring;
 mod m20261122_000006_messaging_chat;
 mod m20261122_000007_messaging_files;
+mod m20261122_000008_messaging_notifications;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_scheduling_recurring::Migration),
             Box::new(m20261122_000006_messaging_chat::Migration),
             Box::new(m20261122_000007_messaging_files::Migration),
+            Box::new(m20261122_000008_messaging_notifications::Migration),
         ]
     }
 }

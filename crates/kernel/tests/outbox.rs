@@ -12,7 +12,9 @@ use std::{
 };
 
 use chrono::{TimeZone, Utc};
-use sea_orm::{DatabaseConnection, EntityTrait, TransactionTrait, sea_query::Expr};
+use sea_orm::{
+    DatabaseConnection, DatabaseTransaction, EntityTrait, TransactionTrait, sea_query::Expr,
+};
 use sea_orm_migration::MigratorTrait;
 use trellis_kernel::{
     PageRequest, SharedClock,
@@ -58,7 +60,7 @@ impl Subscriber for Recorder {
         &["thing.happened"]
     }
 
-    async fn handle(&self, event: &Event) -> Result<(), HandlerError> {
+    async fn handle(&self, _txn: &DatabaseTransaction, event: &Event) -> Result<(), HandlerError> {
         let calls = {
             let mut seen = self.seen.lock().unwrap();
             let n = seen.entry(event.id).or_default();
@@ -296,7 +298,7 @@ impl Subscriber for Panicker {
         &["thing.happened"]
     }
 
-    async fn handle(&self, _event: &Event) -> Result<(), HandlerError> {
+    async fn handle(&self, _txn: &DatabaseTransaction, _event: &Event) -> Result<(), HandlerError> {
         panic!("a bug in a subscriber")
     }
 }
@@ -350,4 +352,72 @@ async fn a_dead_sensitive_event_keeps_no_secret() {
         .unwrap();
     let row = w.row(id).await;
     assert_eq!((row.status.as_str(), row.payload.as_str()), ("dead", "{}"));
+}
+
+/// Records a follow-up event on the dispatcher's transaction, then fails
+/// the first `failures` calls: what it wrote must vanish with each failure.
+struct Chainer {
+    failures: u32,
+    calls: Mutex<u32>,
+    clock: SharedClock,
+}
+
+#[async_trait::async_trait]
+impl Subscriber for Chainer {
+    fn name(&self) -> &'static str {
+        "chainer"
+    }
+
+    fn kinds(&self) -> &'static [&'static str] {
+        &["thing.happened"]
+    }
+
+    async fn handle(&self, txn: &DatabaseTransaction, event: &Event) -> Result<(), HandlerError> {
+        let follow_up = NewEvent::new("thing.followed", &event.id, &1).unwrap();
+        outbox::record(txn, &self.clock, follow_up)
+            .await
+            .map_err(HandlerError::transient)?;
+        let mut calls = self.calls.lock().unwrap();
+        *calls += 1;
+        if *calls <= self.failures {
+            return Err(HandlerError::transient("failed after writing"));
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_subscribers_writes_commit_with_its_success_and_vanish_with_its_failure() {
+    let w = world().await;
+    let chainer = Arc::new(Chainer {
+        failures: 1,
+        calls: Mutex::new(0),
+        clock: w.shared_clock(),
+    });
+    let dispatcher = w.dispatcher(vec![chainer.clone()], "one");
+    let id = w.record(1).await;
+    let follow_ups = || async {
+        event::Entity::find()
+            .all(&w.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.kind == "thing.followed")
+            .count()
+    };
+
+    let report = dispatcher.dispatch_due(&w.db, 10).await.unwrap();
+    assert_eq!(report.retrying, 1);
+    assert_eq!(follow_ups().await, 0, "the failed attempt's write rolled back");
+
+    w.clock.advance(chrono::Duration::seconds(11));
+    let report = dispatcher.dispatch_due(&w.db, 10).await.unwrap();
+    assert_eq!(report.delivered, 1);
+    assert_eq!(follow_ups().await, 1, "the successful attempt's write committed");
+    assert_eq!(w.row(id).await.status, "delivered");
+
+    // Handled is final: a later pass finds nothing to do for it.
+    w.clock.advance(chrono::Duration::seconds(600));
+    dispatcher.dispatch_due(&w.db, 10).await.unwrap();
+    assert_eq!(*chainer.calls.lock().unwrap(), 2);
 }

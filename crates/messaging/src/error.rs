@@ -80,6 +80,24 @@ pub enum Error {
     /// A signed link past its expiry.
     #[error("this link has expired")]
     LinkExpired,
+    /// No such notification delivery.
+    #[error("notification delivery not found")]
+    DeliveryNotFound,
+    /// Only a failed or dead delivery is retried by hand.
+    #[error("only a failed or dead delivery can be retried; this one is {0}")]
+    DeliveryNotRetryable(&'static str),
+    /// The delivery carried a one-time secret, erased when it settled.
+    #[error("this delivery carried a one-time code or link, erased when it settled; the person must ask again")]
+    DeliveryErased,
+    /// Security notifications cannot be switched off.
+    #[error("security notifications cannot be turned off: {}", .0.join(", "))]
+    SecurityKinds(Vec<String>),
+    /// No such push device of the caller's.
+    #[error("device not found")]
+    DeviceNotFound,
+    /// An unsubscribe token that is not ours.
+    #[error("this unsubscribe link is not valid")]
+    UnsubscribeInvalid,
     /// The blob store failed.
     #[error("file storage error")]
     Storage(#[from] BlobError),
@@ -112,6 +130,12 @@ impl From<validator::ValidationErrors> for Error {
     }
 }
 
+impl From<trellis_kernel::pagination::PageError> for Error {
+    fn from(err: trellis_kernel::pagination::PageError) -> Self {
+        Self::Validation(err.field_errors())
+    }
+}
+
 impl DomainError for Error {
     fn kind(&self) -> ErrorKind {
         use ErrorKind as K;
@@ -121,18 +145,26 @@ impl DomainError for Error {
             | Self::EmptyFile
             | Self::FileTooLarge { .. }
             | Self::TypeNotAllowed(_)
-            | Self::TypeMismatch { .. } => K::Unprocessable,
+            | Self::TypeMismatch { .. }
+            | Self::SecurityKinds(_) => K::Unprocessable,
             Self::RoomNotFound
             | Self::MessageNotFound
             | Self::UserNotFound
             | Self::MemberNotFound
-            | Self::FileNotFound => K::NotFound,
-            Self::AdminRequired | Self::NotAuthor | Self::LinkInvalid | Self::LinkExpired => {
-                K::Forbidden
-            }
-            Self::DirectRoom | Self::LastAdmin | Self::AlreadyMember | Self::MessageDeleted => {
-                K::Conflict
-            }
+            | Self::FileNotFound
+            | Self::DeliveryNotFound
+            | Self::DeviceNotFound => K::NotFound,
+            Self::AdminRequired
+            | Self::NotAuthor
+            | Self::LinkInvalid
+            | Self::LinkExpired
+            | Self::UnsubscribeInvalid => K::Forbidden,
+            Self::DirectRoom
+            | Self::LastAdmin
+            | Self::AlreadyMember
+            | Self::MessageDeleted
+            | Self::DeliveryNotRetryable(_)
+            | Self::DeliveryErased => K::Conflict,
             // A row whose blob is gone is our fault; anything else is the
             // store being unreachable or refusing.
             Self::Storage(BlobError::NotFound) => K::Internal,
@@ -163,6 +195,12 @@ impl DomainError for Error {
             Self::TypeMismatch { .. } => "file.type_mismatch",
             Self::LinkInvalid => "file.link_invalid",
             Self::LinkExpired => "file.link_expired",
+            Self::DeliveryNotFound => "notification.not_found",
+            Self::DeliveryNotRetryable(_) => "notification.not_retryable",
+            Self::DeliveryErased => "notification.content_erased",
+            Self::SecurityKinds(_) => "notification.security_kind",
+            Self::DeviceNotFound => "device.not_found",
+            Self::UnsubscribeInvalid => "notification.unsubscribe_invalid",
             Self::Storage(_) => "file.storage_unavailable",
             Self::Access(e) => e.code(),
             Self::Database(_) => "internal",
@@ -172,6 +210,12 @@ impl DomainError for Error {
     fn field_errors(&self) -> Vec<FieldError> {
         match self {
             Self::Validation(errors) => errors.clone(),
+            Self::SecurityKinds(kinds) => kinds
+                .iter()
+                .map(|kind| {
+                    FieldError::new("preferences", format!("{kind} is a security notification"))
+                })
+                .collect(),
             _ => Vec::new(),
         }
     }

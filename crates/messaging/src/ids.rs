@@ -14,3 +14,11 @@ typed_id!(
     /// An uploaded file.
     FileId
 );
+typed_id!(
+    /// One notification to one address on one channel.
+    DeliveryId
+);
+typed_id!(
+    /// A registered push device.
+    DeviceId
+);

@@ -13,7 +13,7 @@
 //! Redis pub/sub behind the same trait.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     sync::{
         Arc, Mutex,
         atomic::{AtomicBool, AtomicU64, Ordering},
@@ -158,6 +158,10 @@ pub trait RealtimeBus: Send + Sync + 'static {
 
     /// Registers a connection of `user` with a queue of `capacity` frames.
     fn connect(&self, user: UserId, capacity: usize) -> Subscription;
+
+    /// Those of `users` with at least one open connection: a chat message
+    /// reaches them live, so they are not notified of it.
+    async fn online(&self, users: &[UserId]) -> HashSet<UserId>;
 }
 
 /// A connection's end of the bus. When [`Subscription::recv`] returns
@@ -288,6 +292,19 @@ impl RealtimeBus for InProcessBus {
                 },
             );
         }
+    }
+
+    async fn online(&self, users: &[UserId]) -> HashSet<UserId> {
+        let connections = self
+            .registry
+            .connections
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        users
+            .iter()
+            .filter(|user| connections.contains_key(user))
+            .copied()
+            .collect()
     }
 
     fn connect(&self, user: UserId, capacity: usize) -> Subscription {

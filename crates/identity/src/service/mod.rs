@@ -5,6 +5,7 @@ mod accounts;
 mod links;
 mod orgs;
 mod otp;
+mod people;
 mod sessions;
 mod staff;
 
@@ -14,6 +15,7 @@ pub use accounts::AccountService;
 pub use links::LinkService;
 pub use orgs::{MembershipDirectory, OrgService};
 pub use otp::OtpService;
+pub use people::PeopleDirectory;
 use sea_orm::ConnectionTrait;
 pub use sessions::SessionService;
 pub use staff::StaffService;

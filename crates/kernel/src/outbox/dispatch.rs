@@ -3,8 +3,9 @@
 use std::{collections::HashSet, sync::Arc, time::Duration};
 
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
-    EntityTrait, QueryFilter, SqlErr, Statement, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    DbBackend, DbErr, EntityTrait, QueryFilter, Statement, TransactionTrait,
+    sea_query::{Expr, OnConflict},
 };
 
 use futures_util::FutureExt;
@@ -242,9 +243,21 @@ impl Dispatcher {
                 tracing::warn!(event_id = %event.id, "event claim lost; leaving it to its new holder");
                 return Ok(EventStatus::Processing);
             }
-            match self.call(subscriber.as_ref(), event).await {
-                Ok(()) => self.remember(db, event.id, subscriber.name()).await?,
+            // Write first (the remembered success), then let the subscriber
+            // work on the same transaction: its work and the mark commit
+            // together or not at all. Writing first also takes SQLite's
+            // write lock up front, so the commit cannot fail on a snapshot
+            // another writer moved.
+            let txn = db.begin().await?;
+            if !self.remember(&txn, event.id, subscriber.name()).await? {
+                // Someone settled this subscriber meanwhile.
+                txn.rollback().await?;
+                continue;
+            }
+            match self.call(subscriber.as_ref(), &txn, event).await {
+                Ok(()) => txn.commit().await?,
                 Err(err) => {
+                    txn.rollback().await?;
                     tracing::warn!(
                         event_id = %event.id, kind = %event.kind, subscriber = subscriber.name(),
                         attempt = event.attempt, error = %err, "event delivery failed"
@@ -288,9 +301,14 @@ impl Dispatcher {
     /// One subscriber call, bounded well inside the claim (half of it) and
     /// with a panic turned into a retryable failure, so neither a hung
     /// transport nor a bug can stop the dispatcher or outlive the claim.
-    async fn call(&self, subscriber: &dyn Subscriber, event: &Event) -> Result<(), HandlerError> {
+    async fn call(
+        &self,
+        subscriber: &dyn Subscriber,
+        txn: &DatabaseTransaction,
+        event: &Event,
+    ) -> Result<(), HandlerError> {
         let limit = self.policy.claim_ttl / 2;
-        let call = std::panic::AssertUnwindSafe(subscriber.handle(event)).catch_unwind();
+        let call = std::panic::AssertUnwindSafe(subscriber.handle(txn, event)).catch_unwind();
         match tokio::time::timeout(limit, call).await {
             Ok(Ok(result)) => result,
             Ok(Err(_panic)) => Err(HandlerError::transient("the subscriber panicked")),
@@ -301,25 +319,30 @@ impl Dispatcher {
         }
     }
 
+    /// Records that `name` handled `event`; false if that was recorded
+    /// already. `ON CONFLICT DO NOTHING`, not a caught unique violation:
+    /// on PostgreSQL a failed statement would poison the transaction.
     async fn remember(
         &self,
-        db: &DatabaseConnection,
+        txn: &DatabaseTransaction,
         event: EventId,
         name: &str,
-    ) -> Result<(), DbErr> {
-        let row = entity::delivery::ActiveModel {
+    ) -> Result<bool, DbErr> {
+        use entity::delivery::{ActiveModel, Column, Entity};
+        let row = ActiveModel {
             event_id: Set(event),
             subscriber: Set(name.to_string()),
             delivered_at: Set(self.clock.now()),
         };
-        match entity::delivery::Entity::insert(row)
-            .exec_without_returning(db)
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Ok(()),
-            Err(e) => Err(e),
-        }
+        let inserted = Entity::insert(row)
+            .on_conflict(
+                OnConflict::columns([Column::EventId, Column::Subscriber])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(txn)
+            .await?;
+        Ok(inserted > 0)
     }
 
     /// Writes the outcome, only while the claim is still ours.

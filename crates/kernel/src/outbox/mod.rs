@@ -22,7 +22,8 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use poem_openapi::{Enum, Object};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, QueryOrder,
     QuerySelect, sea_query::Expr,
 };
 use serde::{Serialize, de::DeserializeOwned};
@@ -171,8 +172,16 @@ pub trait Subscriber: Send + Sync + 'static {
     /// The event kinds it wants.
     fn kinds(&self) -> &'static [&'static str];
 
-    /// Handles one event. `Ok` is final: it will not be called again for it.
-    async fn handle(&self, event: &Event) -> Result<(), HandlerError>;
+    /// Handles one event inside `txn`, the transaction that also records
+    /// the event as handled by this subscriber: work done on `txn` commits
+    /// exactly when the event counts as handled, and rolls back with a
+    /// failure. `Ok` is final: it will not be called again for it.
+    ///
+    /// Do database work here, not calls to the outside world: a subscriber
+    /// that must reach a provider records the work for its own worker
+    /// (messaging's deliveries), so a slow provider never holds a
+    /// transaction open.
+    async fn handle(&self, txn: &DatabaseTransaction, event: &Event) -> Result<(), HandlerError>;
 }
 
 /// Where an event is in its life.

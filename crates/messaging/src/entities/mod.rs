@@ -1,8 +1,12 @@
-//! SeaORM entities, one per table. Tables are prefixed `chat_` so the
-//! notifications half's tables never collide with them.
+//! SeaORM entities, one per table. Chat's tables are prefixed `chat_`, the
+//! notification half's `notification_` (and `push_devices`).
 
+pub mod alert;
 pub mod attachment;
+pub mod delivery;
+pub mod device;
 pub mod file;
 pub mod member;
 pub mod message;
+pub mod preference;
 pub mod room;
