@@ -6,7 +6,7 @@ use sea_orm::DbErr;
 use trellis_kernel::{
     DomainError, ErrorKind, FieldError,
     error::{db_error_kind, field_errors},
-    ports::{AccessError, DeliveryError},
+    ports::AccessError,
 };
 
 /// Result alias.
@@ -81,9 +81,6 @@ pub enum Error {
     /// Changing global roles needs the admin role.
     #[error("only admins can change roles")]
     AdminRequired,
-    /// A message could not be sent.
-    #[error("the message could not be sent; try again later")]
-    Delivery(#[source] DeliveryError),
     /// The database failed.
     #[error("database error")]
     Database(#[from] DbErr),
@@ -133,7 +130,6 @@ impl DomainError for Error {
             Self::OtpCooldown(_) | Self::OtpHourlyCap(_) => K::TooManyRequests,
             Self::UserNotFound | Self::SessionNotFound | Self::MemberNotFound => K::NotFound,
             Self::Access(e) => e.kind(),
-            Self::Delivery(_) => K::Unavailable,
             Self::Database(e) => db_error_kind(e),
             Self::Internal(_) => K::Internal,
         }
@@ -163,7 +159,6 @@ impl DomainError for Error {
             Self::LastOwner => "membership.last_owner",
             Self::OwnerRequired => "membership.owner_required",
             Self::AdminRequired => "auth.admin_required",
-            Self::Delivery(_) => "delivery.unavailable",
             Self::Database(_) | Self::Internal(_) => "internal",
         }
     }

@@ -4,9 +4,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
+use trellis_kernel::clock::Clock;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use sea_orm_migration::MigratorTrait;
 use trellis_identity::{
@@ -22,43 +23,31 @@ use trellis_kernel::{
     Principal,
     auth::{TokenCodec, TokenError, TokenSettings},
     clock::ManualClock,
-    ports::{
-        DeliveryError, Memberships, OrgRole, OutgoingEmail, OutgoingSms, SmsSender,
-        require_org_role,
-    },
+    notify::{self, Notice, NotificationRequest},
+    ports::{Memberships, OrgRole, require_org_role},
     testing::{TestDatabase, fresh_connection},
 };
 
-#[derive(Default)]
-struct Outbox {
-    texts: Mutex<Vec<OutgoingSms>>,
-}
-
-/// The emails identity queued in the event outbox, oldest first.
-async fn queued_emails(db: &DatabaseConnection) -> Vec<OutgoingEmail> {
+/// The notifications identity requested in the event outbox, oldest first.
+async fn requested(db: &DatabaseConnection) -> Vec<NotificationRequest> {
     use trellis_kernel::outbox::entity::event;
     event::Entity::find()
-        .filter(event::Column::Kind.eq(trellis_identity::events::EMAIL))
+        .filter(event::Column::Kind.eq(notify::REQUESTED))
         .order_by_asc(event::Column::Id)
         .all(db)
         .await
         .unwrap()
         .into_iter()
         .map(|row| {
-            assert!(row.sensitive, "emails carry one-time links");
-            serde_json::from_str(&row.payload).unwrap()
+            let request: NotificationRequest = serde_json::from_str(&row.payload).unwrap();
+            assert_eq!(
+                row.sensitive,
+                request.notice.is_secret(),
+                "requests carrying links and codes are sensitive"
+            );
+            request
         })
         .collect()
-}
-
-struct Texts(Arc<Outbox>);
-
-#[async_trait::async_trait]
-impl SmsSender for Texts {
-    async fn send(&self, sms: OutgoingSms) -> Result<(), DeliveryError> {
-        self.0.texts.lock().unwrap().push(sms);
-        Ok(())
-    }
 }
 
 struct World {
@@ -66,7 +55,6 @@ struct World {
     identity: Identity,
     clock: ManualClock,
     tokens: TokenCodec,
-    outbox: Arc<Outbox>,
     _guard: TestDatabase,
 }
 
@@ -83,12 +71,10 @@ async fn world() -> World {
         },
         Arc::new(clock.clone()),
     );
-    let outbox = Arc::new(Outbox::default());
     let identity = Identity::new(IdentityDeps {
         clock: Arc::new(clock.clone()),
         tokens: tokens.clone(),
         passwords: Passwords::new(),
-        sms: Arc::new(Texts(outbox.clone())),
         config: Arc::new(IdentityConfig::default()),
     });
     World {
@@ -96,7 +82,6 @@ async fn world() -> World {
         identity,
         clock,
         tokens,
-        outbox,
         _guard: guard,
     }
 }
@@ -193,21 +178,17 @@ async fn reset_links_expire_after_an_hour() {
         )
         .await
         .unwrap();
-    // Queued in the same transaction as the link: there, no waiting.
-    let text = queued_emails(&w.db)
-        .await
-        .into_iter()
-        .find(|e| e.subject.contains("Reset"))
-        .map(|e| e.text)
-        .unwrap();
-    let token = text
-        .split("token=")
-        .nth(1)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_string();
+    // Requested in the same transaction as the link: there, no waiting.
+    let request = requested(&w.db).await.pop().unwrap();
+    assert_eq!(
+        request.recipient.email.as_ref().map(|e| e.as_str()),
+        Some("late@example.com")
+    );
+    let Notice::PasswordReset(reset) = request.notice else {
+        panic!("a reset link was requested, not {:?}", request.notice.kind());
+    };
+    assert_eq!(reset.expires_at, w.clock.now() + Duration::minutes(60));
+    let token = reset.link.split("token=").nth(1).unwrap().to_string();
     w.clock.advance(Duration::minutes(61));
     let result = w
         .identity
@@ -237,7 +218,13 @@ async fn phone_codes_expire_after_five_minutes() {
         )
         .await
         .unwrap();
-    let code = w.outbox.texts.lock().unwrap().last().unwrap().body[..6].to_string();
+    let request = requested(&w.db).await.pop().unwrap();
+    assert_eq!(request.recipient.phone.as_ref().map(|p| p.as_str()), Some(phone));
+    let Notice::OtpCode(otp) = request.notice else {
+        panic!("a code was requested, not {:?}", request.notice.kind());
+    };
+    assert_eq!(otp.valid_minutes, 5);
+    let code = otp.code;
     w.clock.advance(Duration::minutes(5));
     let result = w
         .identity

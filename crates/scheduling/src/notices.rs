@@ -1,117 +1,73 @@
-//! What scheduling tells clients, recorded as outbox events.
+//! What scheduling tells clients, requested from messaging.
 //!
-//! Every booking, cancellation, move and reminder records one event in the
-//! same transaction as the change, carrying the worded [`Notification`].
-//! Scheduling owns the words (until messaging turns them into templates);
-//! whoever subscribes to [`KINDS`] delivers them.
+//! Every booking, cancellation, move and reminder records one
+//! `notification.requested` event (kernel's [`notify`]) in the same
+//! transaction as the change, naming the client and the appointment's
+//! facts; messaging words, renders and delivers it. Times are in UTC and
+//! the client hears them in the professional's time zone.
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use sea_orm::{ConnectionTrait, EntityTrait};
-use serde::{Deserialize, Serialize};
 use trellis_kernel::{
     clock::SharedClock,
     contact::{Email, Phone},
-    outbox::{self, NewEvent},
-    ports::{Notification, Recipient},
+    notify::{self, AppointmentParams, Notice as Said, Recipient},
 };
 
 use crate::{
     entities::{appointment, client, offering, professional},
     error::{Error, Result},
-    ids::AppointmentId,
     model::Professional,
     status::AppointmentStatus,
 };
-
-/// An appointment was booked (by the client or the professional).
-pub const BOOKED: &str = "appointment.booked";
-/// An appointment was cancelled.
-pub const CANCELLED: &str = "appointment.cancelled";
-/// An appointment moved to another time (the event names the new one).
-pub const RESCHEDULED: &str = "appointment.rescheduled";
-/// An appointment is tomorrow.
-pub const REMINDER: &str = "appointment.reminder";
-
-/// Every event kind scheduling records.
-pub const KINDS: &[&str] = &[BOOKED, CANCELLED, RESCHEDULED, REMINDER];
-
-/// The payload of every appointment event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AppointmentNotice {
-    /// The appointment.
-    pub appointment_id: AppointmentId,
-    /// What to tell its client.
-    pub notification: Notification,
-}
 
 /// What happened to an appointment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Notice {
     Booked,
     Cancelled,
-    Rescheduled,
+    /// Moved; the appointment named is the new one, `from` the old start.
+    Rescheduled {
+        from: DateTime<Utc>,
+    },
     Reminder,
 }
 
-impl Notice {
-    fn kind(self) -> &'static str {
-        match self {
-            Self::Booked => BOOKED,
-            Self::Cancelled => CANCELLED,
-            Self::Rescheduled => RESCHEDULED,
-            Self::Reminder => REMINDER,
-        }
+/// The client, as a recipient: in the professional's time zone.
+fn recipient(client: &client::Model, pro: &Professional) -> Recipient {
+    Recipient {
+        user_id: client.user_id,
+        name: client.name.clone(),
+        email: client.email.as_deref().and_then(|e| Email::parse(e).ok()),
+        phone: client.phone.as_deref().and_then(|p| Phone::parse(p).ok()),
+        locale: None,
+        time_zone: Some(pro.time_zone.name().to_string()),
     }
 }
 
-fn local(at: DateTime<Utc>, zone: Tz) -> String {
-    at.with_timezone(&zone)
-        .format("%A %-d %B %Y at %H:%M (%Z)")
-        .to_string()
-}
-
-/// The words of a notice to the appointment's client.
-pub(crate) fn word(
+/// The notice to the appointment's client.
+pub(crate) fn notice(
     notice: Notice,
     a: &appointment::Model,
     pro: &Professional,
     service: &offering::Model,
-    client: &client::Model,
-) -> Notification {
-    let when = local(a.start_at, pro.time_zone);
-    let (subject, lead) = match notice {
-        Notice::Booked => (format!("Your appointment with {}", pro.name), "is booked"),
-        Notice::Cancelled => (
-            format!("Cancelled: {} with {}", service.name, pro.name),
-            "was cancelled",
-        ),
-        Notice::Rescheduled => (
-            format!("New time: {} with {}", service.name, pro.name),
-            "has moved",
-        ),
-        Notice::Reminder => (
-            format!("Tomorrow: {} with {}", service.name, pro.name),
-            "is tomorrow",
-        ),
-    };
-    let pending = if a.status == AppointmentStatus::Pending {
-        " It is waiting for confirmation."
-    } else {
-        ""
-    };
-    Notification {
-        kind: notice.kind().to_string(),
-        recipient: Recipient {
-            name: client.name.clone(),
-            email: client.email.as_deref().and_then(|e| Email::parse(e).ok()),
-            phone: client.phone.as_deref().and_then(|p| Phone::parse(p).ok()),
+) -> Said {
+    let params = AppointmentParams {
+        professional_name: pro.name.clone(),
+        service_name: service.name.clone(),
+        start_at: a.start_at,
+        duration_minutes: u32::try_from((a.end_at - a.start_at).num_minutes()).unwrap_or(0),
+        previous_start_at: match notice {
+            Notice::Rescheduled { from } => Some(from),
+            _ => None,
         },
-        subject,
-        body: format!(
-            "Hello {},\n\nYour appointment for {} with {} {}: {}.{}\n",
-            client.name, service.name, pro.name, lead, when, pending
-        ),
+    };
+    match notice {
+        Notice::Booked if a.status == AppointmentStatus::Pending => Said::BookingPending(params),
+        Notice::Booked => Said::BookingConfirmed(params),
+        Notice::Cancelled => Said::BookingCancelled(params),
+        Notice::Rescheduled { .. } => Said::BookingRescheduled(params),
+        Notice::Reminder => Said::Reminder24h(params),
     }
 }
 
@@ -119,17 +75,14 @@ pub(crate) fn word(
 pub(crate) async fn record(
     db: &impl ConnectionTrait,
     clock: &SharedClock,
-    notice: Notice,
+    notice_kind: Notice,
     a: &appointment::Model,
     pro: &Professional,
     service: &offering::Model,
     client: &client::Model,
 ) -> Result<()> {
-    let payload = AppointmentNotice {
-        appointment_id: a.id,
-        notification: word(notice, a, pro, service, client),
-    };
-    outbox::record(db, clock, NewEvent::new(notice.kind(), a.id, &payload)?).await?;
+    let said = notice(notice_kind, a, pro, service);
+    notify::request(db, clock, a.id, recipient(client, pro), said).await?;
     Ok(())
 }
 

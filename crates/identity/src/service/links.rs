@@ -7,11 +7,14 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     TransactionSession, TransactionTrait, sea_query::Expr,
 };
-use trellis_kernel::{contact::Email, ports::OutgoingEmail};
+use trellis_kernel::{
+    contact::Email,
+    notify::{self, LinkParams, Notice, WelcomeParams},
+};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{IdentityDeps, SessionService, sessions::RevokeReason};
+use super::{IdentityDeps, SessionService, people::recipient, sessions::RevokeReason};
 use crate::{
     entities::{one_time_token, user},
     error::{Error, Result},
@@ -123,41 +126,46 @@ impl LinkService {
         db: &impl ConnectionTrait,
         user: &user::Model,
     ) -> Result<()> {
-        let Some(email) = user.email.as_deref().and_then(|e| Email::parse(e).ok()) else {
+        if user.email.is_none() {
             return Ok(());
-        };
+        }
         let token = self.issue(db, user, Purpose::VerifyEmail).await?;
-        let product = &self.deps.config.product_name;
-        let hours = self.deps.config.verify_ttl.as_secs() / 3600;
-        let mail = OutgoingEmail {
-            to: email,
-            subject: format!("Confirm your email for {product}"),
-            text: format!(
-                "Welcome to {product}!\n\nConfirm your email address by opening this link:\n\n{}\n\n\
-                 The link works once and expires in {hours} hours. If you did not sign up, ignore this message.\n",
-                self.link("verify-email", &token)
-            ),
-        };
-        self.deps.queue_email(db, user.id, &mail).await
+        let notice = Notice::EmailVerification(LinkParams {
+            link: self.link("verify-email", &token),
+            expires_at: self.deps.clock.now() + IdentityDeps::chrono(self.deps.config.verify_ttl),
+        });
+        notify::request(db, &self.deps.clock, user.id, recipient(user.clone()), notice).await?;
+        Ok(())
     }
 
-    /// Marks the address of the token's user as proven.
+    /// Marks the address of the token's user as proven; the first time,
+    /// welcomes them (in the same transaction).
     pub async fn verify_email(
         &self,
-        db: &impl ConnectionTrait,
+        db: &(impl ConnectionTrait + TransactionTrait),
         cmd: VerifyEmailCommand,
     ) -> Result<()> {
         cmd.validate().map_err(|_| Error::InvalidLink)?;
-        let user = self.spend(db, &cmd.token, Purpose::VerifyEmail).await?;
-        user::Entity::update_many()
+        let txn = db.begin().await?;
+        let user = self.spend(&txn, &cmd.token, Purpose::VerifyEmail).await?;
+        let first_time = user::Entity::update_many()
             .col_expr(
                 user::Column::EmailVerifiedAt,
                 Expr::value(self.deps.clock.now()),
             )
             .filter(user::Column::Id.eq(user.id))
             .filter(user::Column::EmailVerifiedAt.is_null())
-            .exec(db)
-            .await?;
+            .exec(&txn)
+            .await?
+            .rows_affected
+            == 1;
+        if first_time {
+            let notice = Notice::Welcome(WelcomeParams {
+                sign_in_link: self.link("sign-in", ""),
+            });
+            notify::request(&txn, &self.deps.clock, user.id, recipient(user), notice).await?;
+        }
+        txn.commit().await?;
         Ok(())
     }
 
@@ -182,20 +190,11 @@ impl LinkService {
         };
         let txn = db.begin().await?;
         let token = self.issue(&txn, &user, Purpose::PasswordReset).await?;
-        let product = &self.deps.config.product_name;
-        let minutes = self.deps.config.reset_ttl.as_secs() / 60;
-        let mail = OutgoingEmail {
-            to: email,
-            subject: format!("Reset your {product} password"),
-            text: format!(
-                "Someone asked to reset the password of your {product} account.\n\n\
-                 To choose a new password, open this link:\n\n{}\n\n\
-                 The link works once and expires in {minutes} minutes. If it was not you, ignore this message: \
-                 your password has not changed.\n",
-                self.link("reset-password", &token)
-            ),
-        };
-        self.deps.queue_email(&txn, user.id, &mail).await?;
+        let notice = Notice::PasswordReset(LinkParams {
+            link: self.link("reset-password", &token),
+            expires_at: self.deps.clock.now() + IdentityDeps::chrono(self.deps.config.reset_ttl),
+        });
+        notify::request(&txn, &self.deps.clock, user.id, recipient(user), notice).await?;
         txn.commit().await?;
         Ok(())
     }

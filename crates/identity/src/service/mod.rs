@@ -16,18 +16,11 @@ pub use links::LinkService;
 pub use orgs::{MembershipDirectory, OrgService};
 pub use otp::OtpService;
 pub use people::PeopleDirectory;
-use sea_orm::ConnectionTrait;
 pub use sessions::SessionService;
 pub use staff::StaffService;
-use trellis_kernel::{
-    SharedClock,
-    auth::TokenCodec,
-    id::UserId,
-    outbox::{self, NewEvent},
-    ports::{OutgoingEmail, SmsSender},
-};
+use trellis_kernel::{SharedClock, auth::TokenCodec};
 
-use crate::{error::Result, events, password::Passwords};
+use crate::password::Passwords;
 
 /// Identity's settings, read from the environment by the gateway.
 #[derive(Debug, Clone)]
@@ -81,8 +74,6 @@ pub struct IdentityDeps {
     pub tokens: TokenCodec,
     /// Password hashing.
     pub passwords: Passwords,
-    /// SMS delivery.
-    pub sms: Arc<dyn SmsSender>,
     /// Settings.
     pub config: Arc<IdentityConfig>,
 }
@@ -96,22 +87,6 @@ impl std::fmt::Debug for IdentityDeps {
 }
 
 impl IdentityDeps {
-    /// Queues an email about `user` in the outbox on `db`, which must be the
-    /// transaction that made the link it carries: the email exists exactly
-    /// when the link does, is sent after commit (retried while the mail
-    /// server is down), and the request never waits for SMTP, so its timing
-    /// reveals nothing about the recipient.
-    pub(crate) async fn queue_email(
-        &self,
-        db: &impl ConnectionTrait,
-        user: UserId,
-        email: &OutgoingEmail,
-    ) -> Result<()> {
-        let event = NewEvent::new(events::EMAIL, user, email)?.sensitive();
-        outbox::record(db, &self.clock, event).await?;
-        Ok(())
-    }
-
     pub(crate) fn chrono(d: Duration) -> chrono::Duration {
         chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
     }

@@ -12,7 +12,7 @@ use sea_orm::{
 };
 use trellis_kernel::{
     id::UserId,
-    ports::{DeliveryError, OutgoingSms},
+    notify::{self, Notice, OtpParams, Recipient},
 };
 use uuid::Uuid;
 use validator::Validate;
@@ -46,7 +46,7 @@ impl OtpService {
     #[tracing::instrument(skip_all)]
     pub async fn request(
         &self,
-        db: &impl ConnectionTrait,
+        db: &(impl ConnectionTrait + TransactionTrait),
         cmd: OtpRequestCommand,
     ) -> Result<OtpSent> {
         cmd.validate()?;
@@ -81,6 +81,9 @@ impl OtpService {
         }
 
         let code = secret::new_code();
+        // The code and the text that carries it commit together: no code
+        // nobody was sent, no text about a code that was never stored.
+        let txn = db.begin().await?;
         otp_code::ActiveModel {
             id: Set(Uuid::now_v7()),
             phone: Set(phone.as_str().into()),
@@ -90,20 +93,18 @@ impl OtpService {
             attempts: Set(0),
             consumed_at: Set(None),
         }
-        .insert(db)
+        .insert(&txn)
         .await?;
-        let minutes = config.otp_ttl.as_secs() / 60;
-        self.deps
-            .sms
-            .send(OutgoingSms {
-                to: phone,
-                body: format!(
-                    "{code} is your {} code. It expires in {minutes} minutes.",
-                    config.product_name
-                ),
-            })
-            .await
-            .map_err(|e: DeliveryError| Error::Delivery(e))?;
+        let recipient = Recipient {
+            phone: Some(phone.clone()),
+            ..Recipient::default()
+        };
+        let notice = Notice::OtpCode(OtpParams {
+            code,
+            valid_minutes: u32::try_from(config.otp_ttl.as_secs() / 60).unwrap_or(u32::MAX),
+        });
+        notify::request(&txn, &self.deps.clock, phone.masked(), recipient, notice).await?;
+        txn.commit().await?;
         Ok(OtpSent {
             expires_in: config.otp_ttl.as_secs() as i64,
             resend_after: config.otp_cooldown.as_secs() as i64,

@@ -16,7 +16,8 @@ use crate::entities::user;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PeopleDirectory;
 
-fn recipient(u: user::Model) -> Recipient {
+/// An account as a recipient of notifications.
+pub(crate) fn recipient(u: user::Model) -> Recipient {
     let email = u.email.as_deref().and_then(|e| Email::parse(e).ok());
     let phone = u
         .verified_phone

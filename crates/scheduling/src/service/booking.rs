@@ -533,7 +533,7 @@ impl BookingService {
             active.currency = Set(old.currency.clone());
             created = active.update(&txn).await?;
         }
-        let (clock, notice) = (&self.deps.clock, Notice::Rescheduled);
+        let (clock, notice) = (&self.deps.clock, Notice::Rescheduled { from: old.start_at });
         notices::record(&txn, clock, notice, &created, pro, &service, &client).await?;
         txn.commit().await?;
         Ok(view::appointment(created))
