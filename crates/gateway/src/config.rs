@@ -86,6 +86,8 @@ pub struct Config {
     pub jobs: JobsConfig,
     /// The event outbox's dispatcher.
     pub outbox: OutboxConfig,
+    /// Notification delivery: retries and the providers beyond email.
+    pub notify: NotifyConfig,
     /// Uploaded files.
     pub files: FilesConfig,
     /// The realtime socket.
@@ -201,6 +203,71 @@ pub struct OutboxConfig {
     pub retry_base: Duration,
     /// `TRELLIS_OUTBOX_MAX_ATTEMPTS`: attempts before an event is dead.
     pub max_attempts: u32,
+}
+
+/// Notification delivery (email's settings are in [`MailConfig`]).
+#[derive(Clone, Debug)]
+pub struct NotifyConfig {
+    /// `TRELLIS_NOTIFY_POLL`: how often due deliveries are looked for.
+    pub poll: Duration,
+    /// `TRELLIS_NOTIFY_RETRY_BASE`: the wait after a first failed attempt
+    /// (doubles with each further one, up to an hour, with jitter).
+    pub retry_base: Duration,
+    /// `TRELLIS_NOTIFY_MAX_ATTEMPTS`: attempts before a delivery is dead.
+    pub max_attempts: u32,
+    /// `TRELLIS_UNSUBSCRIBE_KEY`: signs unsubscribe links (required in
+    /// production, so links in sent emails keep working across restarts).
+    pub unsubscribe_key: FilesSigningKey,
+    /// WhatsApp Cloud API, when `WHATSAPP_PHONE_NUMBER_ID` is set.
+    pub whatsapp: Option<WhatsappSettings>,
+    /// Twilio-shaped SMS, when `TWILIO_ACCOUNT_SID` is set.
+    pub twilio: Option<TwilioSettings>,
+    /// FCM push, when `FCM_SERVICE_ACCOUNT_JSON` or `_FILE` is set.
+    pub fcm: Option<FcmSettings>,
+}
+
+/// WhatsApp Cloud API.
+#[derive(Clone, Debug)]
+pub struct WhatsappSettings {
+    /// `WHATSAPP_PHONE_NUMBER_ID`.
+    pub phone_number_id: String,
+    /// `WHATSAPP_ACCESS_TOKEN`.
+    pub access_token: SecretString,
+    /// `WHATSAPP_API_BASE` (default `https://graph.facebook.com`).
+    pub base_url: Option<String>,
+    /// `WHATSAPP_API_VERSION` (default `v21.0`).
+    pub api_version: Option<String>,
+}
+
+/// An SMS provider with Twilio's Messages API.
+#[derive(Clone, Debug)]
+pub struct TwilioSettings {
+    /// `TWILIO_ACCOUNT_SID`.
+    pub account_sid: String,
+    /// `TWILIO_AUTH_TOKEN`.
+    pub auth_token: SecretString,
+    /// `TWILIO_FROM` (a number) or, instead, `TWILIO_MESSAGING_SERVICE_SID`.
+    pub from: Option<String>,
+    /// `TWILIO_MESSAGING_SERVICE_SID`.
+    pub messaging_service_sid: Option<String>,
+    /// `TWILIO_API_BASE` (default `https://api.twilio.com`).
+    pub base_url: Option<String>,
+}
+
+/// Firebase Cloud Messaging (HTTP v1).
+#[derive(Clone, Debug)]
+pub struct FcmSettings {
+    /// The service account's JSON key (`FCM_SERVICE_ACCOUNT_JSON`, or the
+    /// file named by `FCM_SERVICE_ACCOUNT_FILE`).
+    pub service_account: SecretString,
+    /// `FCM_PROJECT_ID` (default: the key's project).
+    pub project_id: Option<String>,
+    /// `FCM_ANDROID_CHANNEL_ID` (default `trellis`).
+    pub android_channel_id: String,
+    /// `FCM_API_BASE` (default `https://fcm.googleapis.com`).
+    pub base_url: Option<String>,
+    /// `FCM_TOKEN_URI` (default: the key's `token_uri`).
+    pub token_uri: Option<String>,
 }
 
 /// Uploaded files: limits, types, where they are kept, link signing.
@@ -572,6 +639,7 @@ impl Config {
         };
 
         let files = files_config(&mut r, env, &data_dir);
+        let notify = notify_config(&mut r, env);
         let defaults = RealtimeConfig::default();
         let realtime = RealtimeConfig {
             auth_timeout: r.duration("TRELLIS_WS_AUTH_TIMEOUT", defaults.auth_timeout),
@@ -646,6 +714,7 @@ impl Config {
                 cron_secret: cron_secret.map(SecretString::from),
             },
             outbox,
+            notify,
             files,
             realtime,
             settings_cache_ttl,
@@ -656,6 +725,117 @@ impl Config {
 
 /// The smallest acceptable link-signing key.
 pub const MIN_FILES_SIGNING_KEY_BYTES: usize = 32;
+
+/// A signing key from `key`: configured (long enough, and not a well-known
+/// value in production) or, outside production, generated at startup.
+fn signing_key(r: &mut Reader<'_>, env: Environment, key: &'static str) -> FilesSigningKey {
+    match r.raw(key) {
+        Some(value) => {
+            if value.len() < MIN_FILES_SIGNING_KEY_BYTES {
+                r.fail(
+                    key,
+                    format!("must be at least {MIN_FILES_SIGNING_KEY_BYTES} bytes long"),
+                );
+            } else if env == Environment::Production && is_weak(&value) {
+                r.fail(
+                    key,
+                    "is a well-known or low-entropy value; generate one with `openssl rand -base64 48`",
+                );
+            }
+            FilesSigningKey::Configured(value.into_bytes().into())
+        }
+        None => {
+            if env == Environment::Production {
+                r.fail(
+                    key,
+                    "is required in production (generate one with `openssl rand -base64 48`)",
+                );
+            }
+            let mut generated = vec![0_u8; 48];
+            rand::fill(&mut generated[..]);
+            FilesSigningKey::Generated(generated.into())
+        }
+    }
+}
+
+/// Reads the notifications group: a provider is configured when its first
+/// key is set, and then every key it needs must be.
+fn notify_config(r: &mut Reader<'_>, env: Environment) -> NotifyConfig {
+    let mut required = |r: &mut Reader<'_>, key: &'static str, because: &str| {
+        r.raw(key).or_else(|| {
+            r.fail(key, format!("is required when {because} is set"));
+            None
+        })
+    };
+    let whatsapp = r.raw("WHATSAPP_PHONE_NUMBER_ID").map(|phone_number_id| {
+        let token = required(r, "WHATSAPP_ACCESS_TOKEN", "WHATSAPP_PHONE_NUMBER_ID");
+        WhatsappSettings {
+            phone_number_id,
+            access_token: SecretString::from(token.unwrap_or_default()),
+            base_url: r.raw("WHATSAPP_API_BASE"),
+            api_version: r.raw("WHATSAPP_API_VERSION"),
+        }
+    });
+    let twilio = r.raw("TWILIO_ACCOUNT_SID").map(|account_sid| {
+        let token = required(r, "TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID");
+        let from = r.raw("TWILIO_FROM");
+        let messaging_service_sid = r.raw("TWILIO_MESSAGING_SERVICE_SID");
+        if from.is_some() == messaging_service_sid.is_some() {
+            r.fail(
+                "TWILIO_FROM",
+                "set exactly one of TWILIO_FROM and TWILIO_MESSAGING_SERVICE_SID",
+            );
+        }
+        TwilioSettings {
+            account_sid,
+            auth_token: SecretString::from(token.unwrap_or_default()),
+            from,
+            messaging_service_sid,
+            base_url: r.raw("TWILIO_API_BASE"),
+        }
+    });
+    let service_account = match (r.raw("FCM_SERVICE_ACCOUNT_JSON"), r.raw("FCM_SERVICE_ACCOUNT_FILE")) {
+        (Some(json), None) => Some(json),
+        (None, Some(path)) => match std::fs::read_to_string(&path) {
+            Ok(json) => Some(json),
+            Err(e) => {
+                r.fail("FCM_SERVICE_ACCOUNT_FILE", format!("cannot read {path}: {e}"));
+                None
+            }
+        },
+        (Some(_), Some(_)) => {
+            r.fail(
+                "FCM_SERVICE_ACCOUNT_JSON",
+                "set only one of FCM_SERVICE_ACCOUNT_JSON and FCM_SERVICE_ACCOUNT_FILE",
+            );
+            None
+        }
+        (None, None) => None,
+    };
+    let fcm = service_account.map(|json| FcmSettings {
+        service_account: SecretString::from(json),
+        project_id: r.raw("FCM_PROJECT_ID"),
+        android_channel_id: r
+            .raw("FCM_ANDROID_CHANNEL_ID")
+            .unwrap_or_else(|| "trellis".into()),
+        base_url: r.raw("FCM_API_BASE"),
+        token_uri: r.raw("FCM_TOKEN_URI"),
+    });
+    NotifyConfig {
+        poll: r.duration("TRELLIS_NOTIFY_POLL", Duration::from_millis(500)),
+        retry_base: r.duration("TRELLIS_NOTIFY_RETRY_BASE", Duration::from_secs(30)),
+        max_attempts: r.parse(
+            "TRELLIS_NOTIFY_MAX_ATTEMPTS",
+            6,
+            "a whole number from 1 to 100",
+            |v| v.parse().ok().filter(|n| (1..=100).contains(n)),
+        ),
+        unsubscribe_key: signing_key(r, env, "TRELLIS_UNSUBSCRIBE_KEY"),
+        whatsapp,
+        twilio,
+        fcm,
+    }
+}
 
 /// Reads the files group.
 fn files_config(r: &mut Reader<'_>, env: Environment, data_dir: &std::path::Path) -> FilesConfig {

@@ -139,7 +139,7 @@ impl Notifications {
         let deps = Arc::new(deps);
         let signer = Arc::new(UnsubscribeSigner::new(config.unsubscribe_key));
         let preferences = PreferenceService::new(deps.clone(), signer);
-        let configured = channels.kinds().collect();
+        let configured = channels.kinds().into_iter().collect();
         let channels = Arc::new(channels);
         let consumer = NotificationConsumer::new(
             deps.clone(),

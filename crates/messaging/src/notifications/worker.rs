@@ -196,7 +196,7 @@ impl DeliveryWorker {
     }
 
     async fn claim(&self, db: &DatabaseConnection, batch: u32) -> Result<Vec<delivery::Model>, DbErr> {
-        let kinds: Vec<&'static str> = self.channels.kinds().map(ChannelKind::as_str).collect();
+        let kinds: Vec<&'static str> = self.channels.kinds().into_iter().map(ChannelKind::as_str).collect();
         if kinds.is_empty() {
             return Ok(Vec::new());
         }
