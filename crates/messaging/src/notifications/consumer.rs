@@ -32,7 +32,6 @@ use super::{
 use crate::{
     entities::room,
     events::{MESSAGE_CREATED, MessageCreated},
-    realtime::RealtimeBus,
     service::MessagingDeps,
 };
 

@@ -1,1 +1,0 @@
-//! Rendering templates. (Filled in with the templates.)
