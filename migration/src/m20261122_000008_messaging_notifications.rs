@@ -231,9 +231,17 @@ impl MigrationTrait for Migration {
             .await?;
         m.drop_table(Table::drop().table(PushDevices::Table).to_owned())
             .await?;
-        m.drop_table(Table::drop().table(NotificationPreferences::Table).to_owned())
-            .await?;
-        m.drop_table(Table::drop().table(NotificationDeliveries::Table).to_owned())
-            .await
+        m.drop_table(
+            Table::drop()
+                .table(NotificationPreferences::Table)
+                .to_owned(),
+        )
+        .await?;
+        m.drop_table(
+            Table::drop()
+                .table(NotificationDeliveries::Table)
+                .to_owned(),
+        )
+        .await
     }
 }

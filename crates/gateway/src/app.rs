@@ -1,6 +1,5 @@
 //! Builds the application from its configuration and serves both listeners.
 
-use secrecy::ExposeSecret;
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use poem::{
@@ -14,14 +13,16 @@ use sea_orm::DbErr;
 use sea_orm_migration::MigratorTrait;
 use tokio_util::sync::CancellationToken;
 use trellis_identity::{
-    Identity, IdentityConfig, IdentityDeps, password::Passwords, service::MembershipDirectory,
+    Identity, IdentityConfig, IdentityDeps,
+    password::Passwords,
+    service::{MembershipDirectory, PeopleDirectory},
 };
 use trellis_kernel::{
     SharedClock, SystemClock,
     auth::{TokenCodec, TokenSettings},
     db::DbOptions,
     outbox::{Dispatcher, RetryPolicy},
-    ports::{Mailer, Memberships, SmsSender, Unlimited},
+    ports::{Memberships, People, Unlimited},
     settings::{Settings, SettingsRegistry},
 };
 use trellis_messaging::{
@@ -30,6 +31,7 @@ use trellis_messaging::{
         BlobStore, FileStorage, FilesConfig as FileLimits, LocalDiskStore, ObjectStoreBlobs,
         S3Settings,
     },
+    notifications::{DeliveryPolicy, Notifications, NotificationsConfig},
     realtime::{InProcessBus, RealtimeBus},
 };
 use trellis_migration::Migrator;
@@ -37,10 +39,9 @@ use trellis_scheduling::{Scheduling, SchedulingDeps};
 
 use crate::{
     api,
-    config::{Config, Environment, FilesSigningKey, JwtSecret, redact_url},
+    config::{Config, FilesSigningKey, JwtSecret, redact_url},
     error::{ApiError, into_problem_response},
-    events::{self, EmailNotifier},
-    mail::LettreMailer,
+    events,
     middleware::{
         body_limit::BodyLimit,
         field_errors::FieldErrors,
@@ -51,7 +52,6 @@ use crate::{
     },
     realtime::Sockets,
     revocations::Revocations,
-    sms::DevSmsOutbox,
     state::AppState,
 };
 
@@ -80,40 +80,12 @@ pub enum StartupError {
     /// A server stopped with an error.
     #[error("server error: {0}")]
     Serve(std::io::Error),
-    /// The mail transport could not be set up.
-    #[error("cannot set up email delivery: {0}")]
-    Mail(String),
+    /// A notification channel could not be set up.
+    #[error("cannot set up notification delivery: {0}")]
+    Notifications(String),
     /// The file store could not be set up.
     #[error("cannot set up file storage: {0}")]
     Files(String),
-}
-
-/// The mailer the configuration asks for: SMTP, or `.eml` files in development.
-fn mailer(config: &Config) -> Result<Arc<dyn Mailer>, StartupError> {
-    let from = config.mail.from.clone();
-    match &config.mail.smtp_url {
-        Some(url) => LettreMailer::smtp(url.expose_secret(), from)
-            .map(|m| Arc::new(m) as Arc<dyn Mailer>)
-            .map_err(|e| StartupError::Mail(e.to_string())),
-        None => {
-            let dir = config.data_dir.join("mail");
-            if config.env == Environment::Production {
-                tracing::warn!(dir = %dir.display(), "SMTP_URL is not set: emails are written to files, not sent");
-            } else {
-                tracing::info!(dir = %dir.display(), "SMTP_URL is not set: emails are written as .eml files");
-            }
-            LettreMailer::files(dir, from)
-                .map(|m| Arc::new(m) as Arc<dyn Mailer>)
-                .map_err(|e| StartupError::Mail(e.to_string()))
-        }
-    }
-}
-
-/// Text messages: a development outbox, or refusal in production until a
-/// provider is configured.
-fn sms_sender(config: &Config) -> Arc<dyn SmsSender> {
-    let dir = (config.env == Environment::Development).then(|| config.data_dir.join("sms"));
-    Arc::new(DevSmsOutbox::new(dir))
 }
 
 /// Where uploaded files go (an S3-compatible bucket when one is configured,
@@ -227,12 +199,10 @@ impl App {
             clock.clone(),
             config.settings_cache_ttl,
         );
-        let mailer = mailer(&config)?;
         let identity = Identity::new(IdentityDeps {
             clock: clock.clone(),
             tokens: tokens.clone(),
             passwords: Passwords::new(),
-            sms: sms_sender(&config),
             config: Arc::new(IdentityConfig {
                 refresh_ttl: config.auth.refresh_token_ttl,
                 reuse_grace: config.auth.refresh_reuse_grace,
@@ -263,11 +233,39 @@ impl App {
             },
             file_storage(&config)?,
         );
-        let dispatcher_clock = clock.clone();
-        let outbox = config.outbox;
+        let instance_id = uuid::Uuid::now_v7();
+        let people: Arc<dyn People> = Arc::new(PeopleDirectory);
+        let notifications = Notifications::new(
+            MessagingDeps {
+                clock: clock.clone(),
+                memberships: memberships.clone(),
+                realtime: realtime.clone(),
+            },
+            people.clone(),
+            crate::notifications::channels(&config)?,
+            NotificationsConfig {
+                app_url: config.mail.app_url.clone(),
+                unsubscribe_key: config.notify.unsubscribe_key.key().clone(),
+                policy: DeliveryPolicy {
+                    base_delay: config.notify.retry_base,
+                    max_attempts: config.notify.max_attempts,
+                    ..DeliveryPolicy::default()
+                },
+                holder: format!("gateway-{instance_id}"),
+            },
+        );
+        let dispatcher = Dispatcher::new(
+            events::subscribers(&notifications),
+            RetryPolicy {
+                base_delay: config.outbox.retry_base,
+                max_attempts: config.outbox.max_attempts,
+                ..RetryPolicy::default()
+            },
+            clock.clone(),
+            format!("gateway-{instance_id}"),
+        );
         let rate_store = Arc::new(GovernorStore::default());
         let sockets = Sockets::new(config.realtime);
-        let instance_id = uuid::Uuid::now_v7();
         let state = AppState {
             config: Arc::new(config),
             memberships,
@@ -278,22 +276,14 @@ impl App {
             metrics: Arc::new(Metrics::new()),
             identity,
             revocations,
-            jobs: Arc::new(crate::jobs::registry(&scheduling)),
+            jobs: Arc::new(crate::jobs::registry(&scheduling, people)),
             scheduling,
             messaging,
+            notifications,
             realtime,
             sockets,
             rate_limits: rate_store.clone(),
-            dispatcher: Arc::new(Dispatcher::new(
-                events::subscribers(mailer.clone(), Arc::new(EmailNotifier::new(mailer))),
-                RetryPolicy {
-                    base_delay: outbox.retry_base,
-                    max_attempts: outbox.max_attempts,
-                    ..RetryPolicy::default()
-                },
-                dispatcher_clock,
-                format!("gateway-{instance_id}"),
-            )),
+            dispatcher: Arc::new(dispatcher),
             instance_id,
         };
         Ok(Self { state, rate_store })
@@ -471,6 +461,13 @@ impl BoundApp {
             self.app.state.config.outbox.poll,
             shutdown.clone(),
         ));
+        let deliveries = tokio::spawn(crate::notifications::run(
+            self.app.state.db.clone(),
+            self.app.state.notifications.worker.clone(),
+            self.app.state.metrics.clone(),
+            self.app.state.config.notify.poll,
+            shutdown.clone(),
+        ));
         let public = Server::new_with_acceptor(self.public).run_with_graceful_shutdown(
             self.app.public_endpoint(),
             shutdown.clone().cancelled_owned(),
@@ -505,6 +502,7 @@ impl BoundApp {
         let _ = revocations.await;
         let _ = reminders.await;
         let _ = events.await;
+        let _ = deliveries.await;
         self.app.state.db.close_by_ref().await.ok();
         tracing::info!("trellis stopped");
         result.map(|_| ()).map_err(StartupError::Serve)

@@ -761,7 +761,7 @@ fn signing_key(r: &mut Reader<'_>, env: Environment, key: &'static str) -> Files
 /// Reads the notifications group: a provider is configured when its first
 /// key is set, and then every key it needs must be.
 fn notify_config(r: &mut Reader<'_>, env: Environment) -> NotifyConfig {
-    let mut required = |r: &mut Reader<'_>, key: &'static str, because: &str| {
+    let required = |r: &mut Reader<'_>, key: &'static str, because: &str| {
         r.raw(key).or_else(|| {
             r.fail(key, format!("is required when {because} is set"));
             None
@@ -794,12 +794,18 @@ fn notify_config(r: &mut Reader<'_>, env: Environment) -> NotifyConfig {
             base_url: r.raw("TWILIO_API_BASE"),
         }
     });
-    let service_account = match (r.raw("FCM_SERVICE_ACCOUNT_JSON"), r.raw("FCM_SERVICE_ACCOUNT_FILE")) {
+    let service_account = match (
+        r.raw("FCM_SERVICE_ACCOUNT_JSON"),
+        r.raw("FCM_SERVICE_ACCOUNT_FILE"),
+    ) {
         (Some(json), None) => Some(json),
         (None, Some(path)) => match std::fs::read_to_string(&path) {
             Ok(json) => Some(json),
             Err(e) => {
-                r.fail("FCM_SERVICE_ACCOUNT_FILE", format!("cannot read {path}: {e}"));
+                r.fail(
+                    "FCM_SERVICE_ACCOUNT_FILE",
+                    format!("cannot read {path}: {e}"),
+                );
                 None
             }
         },

@@ -7,12 +7,13 @@
 //! one instance works at a time. `POST /internal/cron/{job}` runs any of them
 //! now through [`run`].
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 use trellis_kernel::{
     jobs::{Job, JobContext, JobError, JobOutcome, run_under_lease},
+    ports::People,
     settings::SettingDef,
 };
 use trellis_scheduling::Scheduling;
@@ -20,15 +21,18 @@ use trellis_scheduling::Scheduling;
 use crate::state::AppState;
 
 /// Every registered job. Adding a domain's jobs is one line here.
-pub fn registry(scheduling: &Scheduling) -> Vec<Job> {
+pub fn registry(scheduling: &Scheduling, people: Arc<dyn People>) -> Vec<Job> {
     let mut jobs = Vec::new();
     jobs.extend(trellis_scheduling::jobs::jobs(scheduling));
+    jobs.extend(trellis_messaging::notifications::jobs::jobs(people));
     jobs
 }
 
 /// Every runtime setting the domains' jobs declare, for the settings registry.
 pub fn settings() -> Vec<&'static dyn SettingDef> {
-    trellis_scheduling::jobs::settings()
+    let mut settings = trellis_scheduling::jobs::settings();
+    settings.extend(trellis_messaging::notifications::jobs::settings());
+    settings
 }
 
 fn context(state: &AppState) -> JobContext {

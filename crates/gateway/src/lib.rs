@@ -15,12 +15,11 @@ pub mod events;
 pub mod healthcheck;
 pub mod idempotency;
 pub mod jobs;
-pub mod mail;
 pub mod middleware;
+pub mod notifications;
 pub mod openapi;
 pub mod realtime;
 pub mod revocations;
-pub mod sms;
 pub mod state;
 pub mod telemetry;
 

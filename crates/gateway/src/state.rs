@@ -7,7 +7,7 @@ use trellis_identity::Identity;
 use trellis_kernel::{
     SharedClock, auth::TokenCodec, outbox::Dispatcher, ports::Memberships, settings::Settings,
 };
-use trellis_messaging::{Messaging, realtime::RealtimeBus};
+use trellis_messaging::{Messaging, notifications::Notifications, realtime::RealtimeBus};
 use trellis_scheduling::Scheduling;
 
 use crate::{
@@ -42,6 +42,8 @@ pub struct AppState {
     pub scheduling: Scheduling,
     /// Messaging services.
     pub messaging: Messaging,
+    /// Notification preferences, devices and deliveries.
+    pub notifications: Notifications,
     /// Where committed changes go to reach sockets.
     pub realtime: Arc<dyn RealtimeBus>,
     /// The realtime sockets of this process.

@@ -7,7 +7,6 @@
 use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
-use trellis_kernel::clock::Clock;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use sea_orm_migration::MigratorTrait;
 use trellis_identity::{
@@ -19,6 +18,7 @@ use trellis_identity::{
     password::Passwords,
     service::MembershipDirectory,
 };
+use trellis_kernel::clock::Clock;
 use trellis_kernel::{
     Principal,
     auth::{TokenCodec, TokenError, TokenSettings},
@@ -185,7 +185,10 @@ async fn reset_links_expire_after_an_hour() {
         Some("late@example.com")
     );
     let Notice::PasswordReset(reset) = request.notice else {
-        panic!("a reset link was requested, not {:?}", request.notice.kind());
+        panic!(
+            "a reset link was requested, not {:?}",
+            request.notice.kind()
+        );
     };
     assert_eq!(reset.expires_at, w.clock.now() + Duration::minutes(60));
     let token = reset.link.split("token=").nth(1).unwrap().to_string();
@@ -219,7 +222,10 @@ async fn phone_codes_expire_after_five_minutes() {
         .await
         .unwrap();
     let request = requested(&w.db).await.pop().unwrap();
-    assert_eq!(request.recipient.phone.as_ref().map(|p| p.as_str()), Some(phone));
+    assert_eq!(
+        request.recipient.phone.as_ref().map(|p| p.as_str()),
+        Some(phone)
+    );
     let Notice::OtpCode(otp) = request.notice else {
         panic!("a code was requested, not {:?}", request.notice.kind());
     };

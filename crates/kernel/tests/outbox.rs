@@ -408,12 +408,20 @@ async fn a_subscribers_writes_commit_with_its_success_and_vanish_with_its_failur
 
     let report = dispatcher.dispatch_due(&w.db, 10).await.unwrap();
     assert_eq!(report.retrying, 1);
-    assert_eq!(follow_ups().await, 0, "the failed attempt's write rolled back");
+    assert_eq!(
+        follow_ups().await,
+        0,
+        "the failed attempt's write rolled back"
+    );
 
     w.clock.advance(chrono::Duration::seconds(11));
     let report = dispatcher.dispatch_due(&w.db, 10).await.unwrap();
     assert_eq!(report.delivered, 1);
-    assert_eq!(follow_ups().await, 1, "the successful attempt's write committed");
+    assert_eq!(
+        follow_ups().await,
+        1,
+        "the successful attempt's write committed"
+    );
     assert_eq!(w.row(id).await.status, "delivered");
 
     // Handled is final: a later pass finds nothing to do for it.

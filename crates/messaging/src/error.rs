@@ -87,7 +87,9 @@ pub enum Error {
     #[error("only a failed or dead delivery can be retried; this one is {0}")]
     DeliveryNotRetryable(&'static str),
     /// The delivery carried a one-time secret, erased when it settled.
-    #[error("this delivery carried a one-time code or link, erased when it settled; the person must ask again")]
+    #[error(
+        "this delivery carried a one-time code or link, erased when it settled; the person must ask again"
+    )]
     DeliveryErased,
     /// Security notifications cannot be switched off.
     #[error("security notifications cannot be turned off: {}", .0.join(", "))]

@@ -7,88 +7,25 @@
 //!
 //! | subscriber | hears | does |
 //! |---|---|---|
-//! | [`MailSubscriber`] (`mail`) | `identity.email` | sends the queued email through the `Mailer` |
-//! | [`NotificationSubscriber`] (`notifications`) | `appointment.*` | tells the client through the `Notifier` |
+//! | messaging's `NotificationConsumer` (`notifications`) | `notification.requested`, `message.created` | queues one delivery per channel and address, in the event's transaction |
 //!
-//! Messaging will replace the notification subscriber with templates and
-//! channels; a new domain's reaction to another's event is one more
-//! subscriber in [`subscribers`].
-
-mod notify;
+//! A new domain's reaction to another's event is one more subscriber in
+//! [`subscribers`].
 
 use std::{sync::Arc, time::Duration};
 
 use tokio_util::sync::CancellationToken;
-use trellis_kernel::{
-    outbox::{Dispatcher, Event, HandlerError, Subscriber},
-    ports::{DeliveryError, Mailer, Notifier, OutgoingEmail},
-};
-use trellis_scheduling::notices::{AppointmentNotice, KINDS as APPOINTMENT_KINDS};
-
-pub use notify::EmailNotifier;
+use trellis_kernel::outbox::{Dispatcher, Subscriber};
+use trellis_messaging::notifications::Notifications;
 
 use crate::state::AppState;
 
 /// How many events one pass claims.
 const BATCH: u32 = 32;
 
-fn handler_error(err: DeliveryError) -> HandlerError {
-    match err {
-        DeliveryError::Unavailable(_) => HandlerError::transient(err),
-        DeliveryError::Rejected(_) => HandlerError::permanent(err),
-    }
-}
-
-/// Sends the emails identity queues (verification and reset links).
-pub struct MailSubscriber(pub Arc<dyn Mailer>);
-
-#[async_trait::async_trait]
-impl Subscriber for MailSubscriber {
-    fn name(&self) -> &'static str {
-        "mail"
-    }
-
-    fn kinds(&self) -> &'static [&'static str] {
-        trellis_identity::events::KINDS
-    }
-
-    async fn handle(&self, event: &Event) -> Result<(), HandlerError> {
-        let email: OutgoingEmail = event.payload()?;
-        self.0.send(email).await.map_err(handler_error)
-    }
-}
-
-/// Tells clients about their appointments.
-pub struct NotificationSubscriber(pub Arc<dyn Notifier>);
-
-#[async_trait::async_trait]
-impl Subscriber for NotificationSubscriber {
-    fn name(&self) -> &'static str {
-        "notifications"
-    }
-
-    fn kinds(&self) -> &'static [&'static str] {
-        APPOINTMENT_KINDS
-    }
-
-    async fn handle(&self, event: &Event) -> Result<(), HandlerError> {
-        let notice: AppointmentNotice = event.payload()?;
-        self.0
-            .notify(notice.notification)
-            .await
-            .map_err(handler_error)
-    }
-}
-
 /// Every subscriber, in the order they are called.
-pub fn subscribers(
-    mailer: Arc<dyn Mailer>,
-    notifier: Arc<dyn Notifier>,
-) -> Vec<Arc<dyn Subscriber>> {
-    vec![
-        Arc::new(MailSubscriber(mailer)),
-        Arc::new(NotificationSubscriber(notifier)),
-    ]
+pub fn subscribers(notifications: &Notifications) -> Vec<Arc<dyn Subscriber>> {
+    vec![notifications.consumer.clone()]
 }
 
 /// Dispatches due events until `shutdown`: a pass every `poll` (the first

@@ -5,7 +5,10 @@
 //! The registry belongs to the application, not the process, so several
 //! gateways in one test process do not mix their numbers.
 
-use std::{sync::Arc, time::Instant};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 use poem_openapi::OperationId;
@@ -54,6 +57,15 @@ pub struct Metrics {
     rate_limited: Family<LimitLabels, Counter>,
     sockets: Gauge,
     sockets_closed: Family<CloseLabels, Counter>,
+    deliveries: Family<DeliveryLabels, Counter>,
+    delivery_queue_age: Gauge<f64, std::sync::atomic::AtomicU64>,
+}
+
+/// A notification delivery attempt's labels.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DeliveryLabels {
+    channel: &'static str,
+    outcome: &'static str,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -85,6 +97,8 @@ impl Metrics {
         let rate_limited = Family::<LimitLabels, Counter>::default();
         let sockets = Gauge::default();
         let sockets_closed = Family::<CloseLabels, Counter>::default();
+        let deliveries = Family::<DeliveryLabels, Counter>::default();
+        let delivery_queue_age = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
         registry.register(
             "http_requests",
             "HTTP requests answered, by operation, method and status",
@@ -115,6 +129,16 @@ impl Metrics {
             "Realtime sockets closed, by close code (1006: the connection broke)",
             sockets_closed.clone(),
         );
+        registry.register(
+            "notification_deliveries",
+            "Notification delivery attempts, by channel and outcome (sent, retrying, dead)",
+            deliveries.clone(),
+        );
+        registry.register(
+            "notification_queue_age_seconds",
+            "How long the oldest due notification delivery has waited past its time",
+            delivery_queue_age.clone(),
+        );
         Self {
             registry,
             requests,
@@ -123,7 +147,21 @@ impl Metrics {
             rate_limited,
             sockets,
             sockets_closed,
+            deliveries,
+            delivery_queue_age,
         }
+    }
+
+    /// Counts `n` delivery attempts on `channel` that ended in `outcome`.
+    pub fn deliveries(&self, channel: &'static str, outcome: &'static str, n: u64) {
+        self.deliveries
+            .get_or_create(&DeliveryLabels { channel, outcome })
+            .inc_by(n);
+    }
+
+    /// Sets the delivery queue's age.
+    pub fn delivery_queue_age(&self, age: Duration) {
+        self.delivery_queue_age.set(age.as_secs_f64());
     }
 
     /// Records one answered request.

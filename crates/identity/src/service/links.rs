@@ -134,7 +134,14 @@ impl LinkService {
             link: self.link("verify-email", &token),
             expires_at: self.deps.clock.now() + IdentityDeps::chrono(self.deps.config.verify_ttl),
         });
-        notify::request(db, &self.deps.clock, user.id, recipient(user.clone()), notice).await?;
+        notify::request(
+            db,
+            &self.deps.clock,
+            user.id,
+            recipient(user.clone()),
+            notice,
+        )
+        .await?;
         Ok(())
     }
 

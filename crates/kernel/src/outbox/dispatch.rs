@@ -3,8 +3,9 @@
 use std::{collections::HashSet, sync::Arc, time::Duration};
 
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, DbErr, EntityTrait, QueryFilter, Statement, TransactionTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, QueryFilter, Statement, TransactionTrait,
     sea_query::{Expr, OnConflict},
 };
 

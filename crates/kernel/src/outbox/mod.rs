@@ -23,8 +23,7 @@ use chrono::{DateTime, Utc};
 use poem_openapi::{Enum, Object};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
-    QueryFilter, QueryOrder,
-    QuerySelect, sea_query::Expr,
+    QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 use serde::{Serialize, de::DeserializeOwned};
 

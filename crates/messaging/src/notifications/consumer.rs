@@ -160,7 +160,11 @@ impl NotificationConsumer {
         Ok(planned)
     }
 
-    async fn requested(&self, txn: &DatabaseTransaction, event: &Event) -> Result<(), HandlerError> {
+    async fn requested(
+        &self,
+        txn: &DatabaseTransaction,
+        event: &Event,
+    ) -> Result<(), HandlerError> {
         let request: NotificationRequest = event.payload()?;
         let planned = self.plan(txn, &request.recipient, &request.notice).await?;
         self.queue(txn, event.id, planned).await

@@ -3,11 +3,15 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, sea_query::{Expr, OnConflict},
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, OnConflict},
 };
 use trellis_kernel::{
-    Page, PageRequest, clock::SharedClock, contact::Phone, id::{EventId, UserId},
+    Page, PageRequest,
+    clock::SharedClock,
+    contact::Phone,
+    id::{EventId, UserId},
     notify::{ChannelKind, NotificationKind},
 };
 
@@ -201,7 +205,10 @@ pub(crate) async fn retry(
 /// filter, the time and the attempts).
 pub(crate) fn requeue() -> sea_orm::UpdateMany<Entity> {
     Entity::update_many()
-        .col_expr(Column::Status, Expr::value(DeliveryStatus::Pending.as_str()))
+        .col_expr(
+            Column::Status,
+            Expr::value(DeliveryStatus::Pending.as_str()),
+        )
         .col_expr(Column::ClaimedBy, Expr::value(Option::<String>::None))
         .col_expr(
             Column::ClaimedUntil,

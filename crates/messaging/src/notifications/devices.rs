@@ -98,7 +98,12 @@ impl DeviceService {
     }
 
     /// Forgets one of the user's devices.
-    pub async fn remove(&self, db: &impl ConnectionTrait, user: UserId, id: DeviceId) -> Result<()> {
+    pub async fn remove(
+        &self,
+        db: &impl ConnectionTrait,
+        user: UserId,
+        id: DeviceId,
+    ) -> Result<()> {
         let removed = Entity::delete_many()
             .filter(Column::Id.eq(id))
             .filter(Column::UserId.eq(user))

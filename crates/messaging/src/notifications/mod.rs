@@ -149,12 +149,8 @@ impl Notifications {
             configured,
             config.app_url,
         );
-        let worker = DeliveryWorker::new(
-            channels,
-            deps.clock.clone(),
-            config.policy,
-            config.holder,
-        );
+        let worker =
+            DeliveryWorker::new(channels, deps.clock.clone(), config.policy, config.holder);
         Self {
             devices: DeviceService::new(deps.clone()),
             deliveries: DeliveryService { deps, people },

@@ -89,13 +89,15 @@ async fn set(
         return Ok(());
     }
     let now = deps.clock.now();
-    let rows = changes.iter().map(|(kind, channel, enabled)| preference::ActiveModel {
-        subject: Set(subject.to_string()),
-        kind: Set(kind.as_str().to_string()),
-        channel: Set(channel.as_str().to_string()),
-        enabled: Set(*enabled),
-        updated_at: Set(now),
-    });
+    let rows = changes
+        .iter()
+        .map(|(kind, channel, enabled)| preference::ActiveModel {
+            subject: Set(subject.to_string()),
+            kind: Set(kind.as_str().to_string()),
+            channel: Set(channel.as_str().to_string()),
+            enabled: Set(*enabled),
+            updated_at: Set(now),
+        });
     Entity::insert_many(rows)
         .on_conflict(
             OnConflict::columns([Column::Subject, Column::Kind, Column::Channel])
@@ -215,7 +217,13 @@ impl PreferenceService {
         if spec(what.kind).security {
             return Err(Error::UnsubscribeInvalid);
         }
-        set(db, &self.deps, &what.subject, &[(what.kind, what.channel, false)]).await?;
+        set(
+            db,
+            &self.deps,
+            &what.subject,
+            &[(what.kind, what.channel, false)],
+        )
+        .await?;
         Ok(UnsubscribedView {
             kind: what.kind,
             channel: what.channel,

@@ -13,8 +13,10 @@ use std::collections::BTreeMap;
 
 use chrono::Duration as Span;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    QuerySelect, TransactionTrait, sea_query::{Expr, OnConflict},
+    ActiveValue::Set,
+    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    TransactionTrait,
+    sea_query::{Expr, OnConflict},
 };
 use serde::Serialize;
 use trellis_kernel::{
@@ -23,8 +25,14 @@ use trellis_kernel::{
     ports::People,
 };
 
-use super::{deliveries::{ERASED, requeue}, model::DeliveryStatus};
-use crate::entities::{alert, delivery::{Column, Entity}};
+use super::{
+    deliveries::{ERASED, requeue},
+    model::DeliveryStatus,
+};
+use crate::entities::{
+    alert,
+    delivery::{Column, Entity},
+};
 
 /// What a watchdog run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -85,8 +93,15 @@ pub async fn run(
     let mut counts: BTreeMap<(ChannelKind, String), u64> = BTreeMap::new();
     let mut dead = 0;
     for (channel, error, _class, status) in &failing_rows {
-        let Some(channel) = ChannelKind::parse(channel) else { continue };
-        let error: String = error.as_deref().unwrap_or("unknown").chars().take(120).collect();
+        let Some(channel) = ChannelKind::parse(channel) else {
+            continue;
+        };
+        let error: String = error
+            .as_deref()
+            .unwrap_or("unknown")
+            .chars()
+            .take(120)
+            .collect();
         *counts.entry((channel, error)).or_default() += 1;
         if status == DeliveryStatus::Dead.as_str() {
             dead += 1;
@@ -103,14 +118,22 @@ pub async fn run(
             day: Set(day),
             sent_at: Set(now),
         })
-        .on_conflict(OnConflict::column(alert::Column::Day).do_nothing().to_owned())
+        .on_conflict(
+            OnConflict::column(alert::Column::Day)
+                .do_nothing()
+                .to_owned(),
+        )
         .exec_without_returning(&txn)
         .await?
             > 0;
         if first_today {
             let mut failures: Vec<FailureCount> = counts
                 .into_iter()
-                .map(|((channel, error), count)| FailureCount { channel, error, count })
+                .map(|((channel, error), count)| FailureCount {
+                    channel,
+                    error,
+                    count,
+                })
                 .collect();
             failures.sort_by(|a, b| b.count.cmp(&a.count));
             let params = DeliveryFailuresParams {

@@ -195,8 +195,17 @@ impl DeliveryWorker {
             .unwrap_or_default())
     }
 
-    async fn claim(&self, db: &DatabaseConnection, batch: u32) -> Result<Vec<delivery::Model>, DbErr> {
-        let kinds: Vec<&'static str> = self.channels.kinds().into_iter().map(ChannelKind::as_str).collect();
+    async fn claim(
+        &self,
+        db: &DatabaseConnection,
+        batch: u32,
+    ) -> Result<Vec<delivery::Model>, DbErr> {
+        let kinds: Vec<&'static str> = self
+            .channels
+            .kinds()
+            .into_iter()
+            .map(ChannelKind::as_str)
+            .collect();
         if kinds.is_empty() {
             return Ok(Vec::new());
         }
@@ -249,10 +258,7 @@ impl DeliveryWorker {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut claimed = Entity::find()
-            .filter(Column::Id.is_in(ids))
-            .all(db)
-            .await?;
+        let mut claimed = Entity::find().filter(Column::Id.is_in(ids)).all(db).await?;
         claimed.sort_by_key(|d| d.id);
         Ok(claimed)
     }
@@ -315,7 +321,10 @@ impl DeliveryWorker {
             Ok(sent) => {
                 update = update
                     .col_expr(Column::Status, Expr::value(DeliveryStatus::Sent.as_str()))
-                    .col_expr(Column::ProviderId, Expr::value(Some(truncated(&sent.provider_id))))
+                    .col_expr(
+                        Column::ProviderId,
+                        Expr::value(Some(truncated(&sent.provider_id))),
+                    )
                     .col_expr(Column::SentAt, Expr::value(Some(now)))
                     .col_expr(Column::LastError, Expr::value(Option::<String>::None))
                     .col_expr(Column::FailureClass, Expr::value(Option::<String>::None));
@@ -330,7 +339,8 @@ impl DeliveryWorker {
                 let status = match retry_after {
                     Some(after) if attempt < self.policy.max_attempts => {
                         let wait = self.policy.jittered(attempt).max(after.unwrap_or_default());
-                        update = update.col_expr(Column::NextAttemptAt, Expr::value(now + chrono(wait)));
+                        update =
+                            update.col_expr(Column::NextAttemptAt, Expr::value(now + chrono(wait)));
                         DeliveryStatus::Failed
                     }
                     _ => DeliveryStatus::Dead,
@@ -341,7 +351,10 @@ impl DeliveryWorker {
                 );
                 update = update
                     .col_expr(Column::Status, Expr::value(status.as_str()))
-                    .col_expr(Column::LastError, Expr::value(Some(truncated(&err.to_string()))))
+                    .col_expr(
+                        Column::LastError,
+                        Expr::value(Some(truncated(&err.to_string()))),
+                    )
                     .col_expr(Column::FailureClass, Expr::value(Some(class)));
                 if matches!(err, SendError::Unregistered(_))
                     && let Some(device) = row.device_id
