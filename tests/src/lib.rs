@@ -285,10 +285,23 @@ impl TestApp {
             })
     }
 
-    /// The code most recently texted to `phone`.
-    #[allow(clippy::expect_used)]
-    pub fn sms_code(&self, phone: &str) -> String {
-        mail::latest_code(&self.sms_dir, phone).expect("a code was texted")
+    /// The code of the first text to `phone` (waiting for it: texts are
+    /// delivered from the notification queue, after the request answered).
+    pub async fn sms_code(&self, phone: &str) -> String {
+        self.nth_sms_code(phone, 1).await
+    }
+
+    /// The code of the `n`th text (from 1) to `phone`, waiting up to 10 s for it.
+    #[allow(clippy::panic)]
+    pub async fn nth_sms_code(&self, phone: &str, n: usize) -> String {
+        mail::wait_for_code(&self.sms_dir, phone, n)
+            .await
+            .unwrap_or_else(|| {
+                panic!(
+                    "no text number {n} to {phone} in {}",
+                    self.sms_dir.display()
+                )
+            })
     }
 
     /// Stops the gateway gracefully.

@@ -159,11 +159,13 @@ pub fn mails_to(dir: &Path, to: &str) -> Vec<Mail> {
         .collect()
 }
 
-/// The six-digit code in the newest text message to `phone` in the outbox.
-pub fn latest_code(sms_dir: &Path, phone: &str) -> Option<String> {
+/// The six-digit codes of the text messages to `phone` in the outbox, oldest first.
+pub fn codes(sms_dir: &Path, phone: &str) -> Vec<String> {
     let digits = phone.trim_start_matches('+');
-    let mut files: Vec<PathBuf> = std::fs::read_dir(sms_dir)
-        .ok()?
+    let Ok(entries) = std::fs::read_dir(sms_dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| {
@@ -173,7 +175,33 @@ pub fn latest_code(sms_dir: &Path, phone: &str) -> Option<String> {
         })
         .collect();
     files.sort();
-    let text = std::fs::read_to_string(files.last()?).ok()?;
-    let body = text.split("\n\n").nth(1)?;
-    Some(body.chars().take(6).collect())
+    files
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .filter_map(|text| {
+            let body = text.split("\n\n").nth(1)?.to_string();
+            first_code(&body)
+        })
+        .collect()
+}
+
+/// The first run of exactly six digits in `text`.
+fn first_code(text: &str) -> Option<String> {
+    text.split(|c: char| !c.is_ascii_digit())
+        .find(|run| run.len() == 6)
+        .map(str::to_string)
+}
+
+/// Waits (up to 10 s) for the `n`th text (from 1) to `phone` and returns its code.
+pub async fn wait_for_code(sms_dir: &Path, phone: &str, n: usize) -> Option<String> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(code) = codes(sms_dir, phone).get(n.saturating_sub(1)) {
+            return Some(code.clone());
+        }
+        if Instant::now() > deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

@@ -1092,15 +1092,24 @@ mod tests {
             "TRELLIS_FILES_SIGNING_KEY",
             "Zt4Lw9Qe1Rb7Yp3Xm6Kc2Nv8Hs5Dg0Ja",
         );
+        const UNSUBSCRIBE_KEY: (&str, &str) = (
+            "TRELLIS_UNSUBSCRIBE_KEY",
+            "Pq7Rt2Wx9Za4Bc6De1Fg3Hj5Kl8Mn0Op",
+        );
         assert_eq!(
             keys(parse(&[("TRELLIS_ENV", "production")])),
-            vec!["TRELLIS_JWT_SECRET", "TRELLIS_FILES_SIGNING_KEY"]
+            vec![
+                "TRELLIS_JWT_SECRET",
+                "TRELLIS_FILES_SIGNING_KEY",
+                "TRELLIS_UNSUBSCRIBE_KEY"
+            ]
         );
         assert_eq!(
             keys(parse(&[
                 ("TRELLIS_ENV", "production"),
                 ("TRELLIS_JWT_SECRET", "short"),
                 FILES_KEY,
+                UNSUBSCRIBE_KEY,
             ])),
             vec!["TRELLIS_JWT_SECRET"]
         );
@@ -1109,6 +1118,7 @@ mod tests {
                 ("TRELLIS_ENV", "production"),
                 ("TRELLIS_JWT_SECRET", "changeme-changeme-changeme-changeme"),
                 FILES_KEY,
+                UNSUBSCRIBE_KEY,
             ])),
             vec!["TRELLIS_JWT_SECRET"]
         );
@@ -1120,6 +1130,7 @@ mod tests {
                     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
                 ),
                 FILES_KEY,
+                UNSUBSCRIBE_KEY,
             ])),
             vec!["TRELLIS_JWT_SECRET"]
         );
@@ -1131,13 +1142,15 @@ mod tests {
                     "TRELLIS_FILES_SIGNING_KEY",
                     "changeme-changeme-changeme-changeme"
                 ),
+                ("TRELLIS_UNSUBSCRIBE_KEY", "short"),
             ])),
-            vec!["TRELLIS_FILES_SIGNING_KEY"]
+            vec!["TRELLIS_FILES_SIGNING_KEY", "TRELLIS_UNSUBSCRIBE_KEY"]
         );
         let ok = parse(&[
             ("TRELLIS_ENV", "production"),
             ("TRELLIS_JWT_SECRET", "q8Vn2xR0tL5mZ7cW1bK9yH3dF6gJ4sPe"),
             FILES_KEY,
+            UNSUBSCRIBE_KEY,
         ]);
         assert!(ok.is_ok());
     }
@@ -1232,5 +1245,53 @@ mod tests {
             "postgres://app:***@db:5432/trellis"
         );
         assert_eq!(redact_url("sqlite://./data/t.db"), "sqlite://./data/t.db");
+    }
+
+    #[test]
+    fn a_notification_provider_needs_all_its_keys_and_keeps_its_secret() {
+        assert_eq!(
+            keys(parse(&[("WHATSAPP_PHONE_NUMBER_ID", "1055")])),
+            vec!["WHATSAPP_ACCESS_TOKEN"]
+        );
+        assert_eq!(
+            keys(parse(&[
+                ("TWILIO_ACCOUNT_SID", "AC1"),
+                ("TWILIO_AUTH_TOKEN", "tok"),
+            ])),
+            vec!["TWILIO_FROM"],
+            "a sender is needed"
+        );
+        assert_eq!(
+            keys(parse(&[
+                ("TWILIO_ACCOUNT_SID", "AC1"),
+                ("TWILIO_AUTH_TOKEN", "tok"),
+                ("TWILIO_FROM", "+15550001111"),
+                ("TWILIO_MESSAGING_SERVICE_SID", "MG1"),
+            ])),
+            vec!["TWILIO_FROM"],
+            "but only one"
+        );
+        assert_eq!(
+            keys(parse(&[(
+                "FCM_SERVICE_ACCOUNT_FILE",
+                "/nonexistent/key.json"
+            )])),
+            vec!["FCM_SERVICE_ACCOUNT_FILE"]
+        );
+        let config = parse(&[
+            ("TWILIO_ACCOUNT_SID", "AC1"),
+            ("TWILIO_AUTH_TOKEN", "twilio-secret-token"),
+            ("TWILIO_MESSAGING_SERVICE_SID", "MG1"),
+            ("WHATSAPP_PHONE_NUMBER_ID", "1055"),
+            ("WHATSAPP_ACCESS_TOKEN", "whatsapp-secret-token"),
+            ("TRELLIS_NOTIFY_MAX_ATTEMPTS", "4"),
+        ])
+        .unwrap();
+        assert_eq!(config.notify.max_attempts, 4);
+        assert!(config.notify.fcm.is_none(), "push only when configured");
+        let printed = format!("{config:?}");
+        for secret in ["twilio-secret-token", "whatsapp-secret-token"] {
+            assert!(!printed.contains(secret), "{secret} leaked");
+        }
     }
 }

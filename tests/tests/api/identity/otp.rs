@@ -10,7 +10,7 @@ async fn a_code_signs_in_and_creates_the_user_once() {
     let sent = send(app.post_json("/api/v1/auth/otp/request", &json!({"phone": phone}))).await;
     assert_eq!(sent.status, 200, "{}", sent.text);
     assert_eq!(sent.body["expires_in"], 300);
-    let code = app.sms_code(&phone);
+    let code = app.sms_code(&phone).await;
     let signed_in = send(app.post_json(
         "/api/v1/auth/otp/verify",
         &json!({"phone": phone, "code": code}),
@@ -29,7 +29,7 @@ async fn a_code_signs_in_and_creates_the_user_once() {
     send(app.post_json("/api/v1/auth/otp/request", &json!({"phone": phone}))).await;
     let again = send(app.post_json(
         "/api/v1/auth/otp/verify",
-        &json!({"phone": phone, "code": app.sms_code(&phone)}),
+        &json!({"phone": phone, "code": app.nth_sms_code(&phone, 2).await}),
     ))
     .await;
     assert_eq!(again.body["user"]["id"], user);
@@ -40,7 +40,7 @@ async fn a_code_dies_after_five_wrong_tries() {
     let app = TestApp::spawn().await;
     let phone = unique_phone();
     send(app.post_json("/api/v1/auth/otp/request", &json!({"phone": phone}))).await;
-    let code = app.sms_code(&phone);
+    let code = app.sms_code(&phone).await;
     let wrong = if code == "000000" { "111111" } else { "000000" };
     for attempt in 1..=4 {
         let reply = send(app.post_json(

@@ -30,7 +30,7 @@ async fn an_email_committed_before_a_crash_arrives_exactly_once_after_restart() 
     assert!(mail::mails_to(&app.mail_dir, &email).is_empty());
     let pending = events(&app, "pending").await;
     assert_eq!(pending.len(), 1, "{pending:?}");
-    assert_eq!(pending[0]["kind"], "identity.email");
+    assert_eq!(pending[0]["kind"], "notification.requested");
     assert!(
         pending[0].get("payload").is_none(),
         "a one-time link is never shown: {pending:?}"
