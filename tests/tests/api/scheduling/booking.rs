@@ -1174,3 +1174,55 @@ async fn staff_retry_a_dead_notice_once_mail_works_again() {
     .await
     .assert_problem(409, "event.not_dead");
 }
+
+/// Makes every insert of a notification request fail, as a database fault
+/// right after the booking's own insert would.
+async fn fail_notification_requests(app: &TestApp, on: bool) {
+    use sea_orm::{ConnectionTrait, DbBackend};
+    let db = &app.state.db;
+    let statements: &[&str] = match (db.get_database_backend(), on) {
+        (DbBackend::Postgres, true) => &[
+            "CREATE FUNCTION injected_fault() RETURNS trigger LANGUAGE plpgsql AS $$ \
+             BEGIN RAISE EXCEPTION 'injected fault'; END $$",
+            "CREATE TRIGGER injected_fault BEFORE INSERT ON outbox_events FOR EACH ROW \
+             WHEN (NEW.kind = 'notification.requested') EXECUTE FUNCTION injected_fault()",
+        ],
+        (DbBackend::Postgres, false) => &[
+            "DROP TRIGGER injected_fault ON outbox_events",
+            "DROP FUNCTION injected_fault()",
+        ],
+        (_, true) => &["CREATE TRIGGER injected_fault BEFORE INSERT ON outbox_events \
+             WHEN NEW.kind = 'notification.requested' \
+             BEGIN SELECT RAISE(ABORT, 'injected fault'); END"],
+        (_, false) => &["DROP TRIGGER injected_fault"],
+    };
+    for sql in statements {
+        db.execute_unprepared(sql).await.unwrap();
+    }
+}
+
+/// The booking and its confirmation are one transaction: a fault between
+/// them leaves neither, and the slot stays free.
+#[tokio::test]
+async fn a_booking_commits_with_its_confirmation_or_not_at_all() {
+    let app = TestApp::spawn_with(&[("TRELLIS_RATE_LIMITS", "off")]).await;
+    let pro = professional(&app, "UTC").await;
+    let free = slots(&app, &pro, day(2)).await;
+    let body = booking(&pro, &free[0]["start_at"], "Faulty");
+
+    fail_notification_requests(&app, true).await;
+    let failed = book(&app, &pro, &body).await;
+    assert_eq!(failed.status, 500, "{}", failed.text);
+    assert!(
+        !failed.text.contains("injected"),
+        "a 500 never shows internals: {}",
+        failed.text
+    );
+    fail_notification_requests(&app, false).await;
+    let listed = send(app.authed(Method::GET, "/api/v1/appointments", &pro.token)).await;
+    assert_eq!(listed.body["items"].as_array().map(Vec::len), Some(0));
+    assert_eq!(slots(&app, &pro, day(2)).await[0]["start_at"], free[0]["start_at"]);
+
+    assert_eq!(book(&app, &pro, &body).await.status, 201);
+    app.mail("faulty@example.com", "Confirmed:").await;
+}
