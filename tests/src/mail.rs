@@ -83,6 +83,8 @@ pub struct Mail {
     pub subject: String,
     /// The plain-text body, transfer encoding undone.
     pub text: String,
+    /// The HTML body, if the message has one.
+    pub html: Option<String>,
 }
 
 impl Mail {
@@ -127,6 +129,13 @@ fn read_mails(dir: &Path) -> Vec<Mail> {
                     .body_text(0)
                     .map(|t| t.to_string())
                     .unwrap_or_default(),
+                // mail-parser renders a text-only message as HTML too:
+                // only a real HTML part counts.
+                html: (message.html_body_count() > 0
+                    && message.text_body_count() > 0
+                    && message.html_body.first() != message.text_body.first())
+                .then(|| message.body_html(0).map(|h| h.to_string()))
+                .flatten(),
             })
         })
         .collect()

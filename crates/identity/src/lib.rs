@@ -8,7 +8,6 @@
 
 pub(crate) mod entities;
 pub mod error;
-pub mod events;
 pub mod model;
 pub mod password;
 pub mod secret;

@@ -373,7 +373,7 @@ impl Subscriber for Chainer {
     }
 
     async fn handle(&self, txn: &DatabaseTransaction, event: &Event) -> Result<(), HandlerError> {
-        let follow_up = NewEvent::new("thing.followed", &event.id, &1).unwrap();
+        let follow_up = NewEvent::new("thing.followed", event.id, &1).unwrap();
         outbox::record(txn, &self.clock, follow_up)
             .await
             .map_err(HandlerError::transient)?;

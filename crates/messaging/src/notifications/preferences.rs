@@ -166,7 +166,7 @@ impl PreferenceService {
             let spec = spec(change.kind);
             if !spec.channels.contains(&change.channel) {
                 invalid.push(trellis_kernel::FieldError::new(
-                    &format!("preferences[{i}].channel"),
+                    format!("preferences[{i}].channel"),
                     format!(
                         "{} is never sent by {}",
                         change.kind.as_str(),

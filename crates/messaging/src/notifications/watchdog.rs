@@ -135,7 +135,7 @@ pub async fn run(
                     count,
                 })
                 .collect();
-            failures.sort_by(|a, b| b.count.cmp(&a.count));
+            failures.sort_by_key(|f| std::cmp::Reverse(f.count));
             let params = DeliveryFailuresParams {
                 day,
                 requeued,

@@ -99,6 +99,11 @@ async fn the_verification_email_arrives_over_smtp_and_its_link_works_once() {
         mail.subject
     );
     let link = mail.link_token().expect("a link with a token");
+    let html = mail.html.as_deref().expect("an HTML part beside the text");
+    assert!(
+        html.contains(&format!("token={link}")) && html.contains("</html>"),
+        "the HTML part carries the same link: {html}"
+    );
 
     let profile = send(app.authed(Method::GET, "/api/v1/users/me", &token)).await;
     assert_eq!(profile.body["email_verified"], false);
@@ -110,6 +115,8 @@ async fn the_verification_email_arrives_over_smtp_and_its_link_works_once() {
 
     let again = send(app.post_json("/api/v1/auth/verify-email", &json!({"token": link}))).await;
     again.assert_problem(422, "auth.invalid_link");
+    // Proving the address is what welcomes the user, once.
+    app.mail(&email, "Welcome to Trellis").await;
 }
 
 #[tokio::test]

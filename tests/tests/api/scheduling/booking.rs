@@ -1191,9 +1191,11 @@ async fn fail_notification_requests(app: &TestApp, on: bool) {
             "DROP TRIGGER injected_fault ON outbox_events",
             "DROP FUNCTION injected_fault()",
         ],
-        (_, true) => &["CREATE TRIGGER injected_fault BEFORE INSERT ON outbox_events \
+        (_, true) => &[
+            "CREATE TRIGGER injected_fault BEFORE INSERT ON outbox_events \
              WHEN NEW.kind = 'notification.requested' \
-             BEGIN SELECT RAISE(ABORT, 'injected fault'); END"],
+             BEGIN SELECT RAISE(ABORT, 'injected fault'); END",
+        ],
         (_, false) => &["DROP TRIGGER injected_fault"],
     };
     for sql in statements {
@@ -1221,7 +1223,10 @@ async fn a_booking_commits_with_its_confirmation_or_not_at_all() {
     fail_notification_requests(&app, false).await;
     let listed = send(app.authed(Method::GET, "/api/v1/appointments", &pro.token)).await;
     assert_eq!(listed.body["items"].as_array().map(Vec::len), Some(0));
-    assert_eq!(slots(&app, &pro, day(2)).await[0]["start_at"], free[0]["start_at"]);
+    assert_eq!(
+        slots(&app, &pro, day(2)).await[0]["start_at"],
+        free[0]["start_at"]
+    );
 
     assert_eq!(book(&app, &pro, &body).await.status, 201);
     app.mail("faulty@example.com", "Confirmed:").await;
