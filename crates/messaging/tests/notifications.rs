@@ -39,17 +39,19 @@ use trellis_messaging::{
         catalogue::sample,
         channels::{
             email::{EmailChannel, EmailConfig},
+            push::{FcmChannel, FcmConfig},
             sms::{FileSmsChannel, TwilioConfig, TwilioSender, TwilioSmsChannel},
         },
         model::{
-            DeliveryFilter, DeliveryStatus, DeliveryView, PreferenceChange, UpdatePreferences,
+            DeliveryFilter, DeliveryStatus, DeliveryView, DevicePlatform, PreferenceChange,
+            RegisterDevice, UpdatePreferences,
         },
     },
     realtime::{InProcessBus, RealtimeBus},
 };
 use wiremock::{
     Mock, MockServer, ResponseTemplate,
-    matchers::{method, path_regex},
+    matchers::{body_string_contains, method, path, path_regex},
 };
 
 struct NoOrgs;
@@ -115,6 +117,11 @@ const POLICY: DeliveryPolicy = DeliveryPolicy {
 /// A world whose SMS goes to Twilio's API shape at `twilio` (a wiremock
 /// server), or to text files without one.
 async fn world_with(twilio: Option<&MockServer>) -> World {
+    world_with_push(twilio, None).await
+}
+
+/// Like [`world_with`], with push through FCM's API shape at `fcm`.
+async fn world_with_push(twilio: Option<&MockServer>, fcm: Option<&MockServer>) -> World {
     let (db, guard) = fresh_connection().await.unwrap();
     trellis_migration::Migrator::up(&db, None).await.unwrap();
     let clock = ManualClock::at(Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap());
@@ -149,6 +156,12 @@ async fn world_with(twilio: Option<&MockServer>) -> World {
         None => {
             channels.insert(Arc::new(FileSmsChannel::new(sms_dir.path())));
         }
+    }
+    if let Some(server) = fcm {
+        let mut config = FcmConfig::new(service_account(), "bookings");
+        config.base_url = server.uri();
+        config.token_uri = Some(format!("{}/token", server.uri()));
+        channels.insert(Arc::new(FcmChannel::new(config).unwrap()));
     }
     let directory = Arc::new(Directory::default());
     let notifications = Notifications::new(
@@ -739,4 +752,86 @@ async fn the_watchdog_requeues_what_failed_and_alerts_staff_once_a_day() {
         tomorrow.alerted,
         "a new day may alert again while failures remain"
     );
+}
+
+/// The throwaway test key of the channel tests (see the file's preamble).
+fn service_account() -> SecretString {
+    let file = include_str!("support/throwaway_rsa_key.pem");
+    let pem = &file[file.find("-----BEGIN").unwrap_or(0)..];
+    SecretString::from(
+        serde_json::json!({
+            "type": "service_account",
+            "project_id": "trellis-test",
+            "private_key": pem,
+            "client_email": "push@trellis-test.iam.gserviceaccount.com",
+            "token_uri": "https://oauth2.googleapis.com/token",
+        })
+        .to_string(),
+    )
+}
+
+#[tokio::test]
+async fn push_goes_to_every_device_and_forgets_the_ones_fcm_no_longer_knows() {
+    let fcm = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "access_token": "ya29.test", "expires_in": 3600, "token_type": "Bearer",
+        })))
+        .mount(&fcm)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/projects/trellis-test/messages:send"))
+        .and(body_string_contains("token-of-an-old-phone"))
+        .respond_with(
+            ResponseTemplate::new(404).set_body_json(serde_json::json!({"error": {
+                "code": 404, "status": "NOT_FOUND", "message": "Requested entity was not found.",
+                "details": [{"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError",
+                             "errorCode": "UNREGISTERED"}],
+            }})),
+        )
+        .mount(&fcm)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/projects/trellis-test/messages:send"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"name": "projects/trellis-test/messages/1"})),
+        )
+        .mount(&fcm)
+        .await;
+    let w = world_with_push(None, Some(&fcm)).await;
+    let ana = w.account("Ana", "ana@example.com").await;
+    let user = ana.user_id.unwrap();
+    let devices = &w.notifications.devices;
+    for token in ["token-of-an-old-phone", "token-of-the-new-phone"] {
+        let register = RegisterDevice {
+            token: token.into(),
+            platform: DevicePlatform::Android,
+        };
+        let (_, created) = devices.register(&w.db, user, register).await.unwrap();
+        assert!(created);
+    }
+    // Registering a known token again is the same device.
+    let again = RegisterDevice {
+        token: "token-of-the-new-phone".into(),
+        platform: DevicePlatform::Android,
+    };
+    assert!(!devices.register(&w.db, user, again).await.unwrap().1);
+
+    w.request(ana, sample(NotificationKind::PaymentFailed))
+        .await;
+    w.consume().await;
+    let push = DeliveryFilter {
+        channel: Some(ChannelKind::Push),
+        ..DeliveryFilter::default()
+    };
+    assert_eq!(w.deliveries(push).await.len(), 2, "one per device");
+    w.send().await;
+    let mut outcomes: Vec<_> = w.deliveries(push).await.iter().map(|d| d.status).collect();
+    outcomes.sort_by_key(|s| s.as_str());
+    assert_eq!(outcomes, [DeliveryStatus::Dead, DeliveryStatus::Sent]);
+    let left = devices.list(&w.db, user).await.unwrap();
+    assert_eq!(left.len(), 1, "the unregistered token is forgotten");
+    assert!(left[0].token_suffix.ends_with("ew-phone"), "{:?}", left[0]);
 }
