@@ -209,6 +209,7 @@ impl App {
                 otp_cooldown: config.auth.otp_cooldown,
                 otp_hourly_cap: config.auth.otp_hourly_cap,
                 app_url: config.mail.app_url.clone(),
+                sms_enabled: crate::notifications::sms_enabled(&config),
                 ..IdentityConfig::default()
             }),
         });

@@ -36,6 +36,11 @@ fn failed(
     move |e| StartupError::Notifications(format!("{channel}: {e}"))
 }
 
+/// Whether texts can go anywhere: a provider, or the development outbox.
+pub fn sms_enabled(config: &Config) -> bool {
+    config.notify.twilio.is_some() || config.env == Environment::Development
+}
+
 /// The channels the configuration asks for.
 pub fn channels(config: &Config) -> Result<Channels, StartupError> {
     let mut channels = Channels::new();

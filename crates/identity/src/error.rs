@@ -81,6 +81,9 @@ pub enum Error {
     /// Changing global roles needs the admin role.
     #[error("only admins can change roles")]
     AdminRequired,
+    /// No SMS provider is configured, so a sign-in code could not reach anyone.
+    #[error("text messages cannot be sent right now; sign in another way")]
+    SmsUnavailable,
     /// The database failed.
     #[error("database error")]
     Database(#[from] DbErr),
@@ -132,6 +135,7 @@ impl DomainError for Error {
             Self::Access(e) => e.kind(),
             Self::Database(e) => db_error_kind(e),
             Self::Internal(_) => K::Internal,
+            Self::SmsUnavailable => K::Unavailable,
         }
     }
 
@@ -159,6 +163,7 @@ impl DomainError for Error {
             Self::LastOwner => "membership.last_owner",
             Self::OwnerRequired => "membership.owner_required",
             Self::AdminRequired => "auth.admin_required",
+            Self::SmsUnavailable => "delivery.unavailable",
             Self::Database(_) | Self::Internal(_) => "internal",
         }
     }

@@ -340,3 +340,28 @@ async fn deactivated_users_cannot_sign_in() {
         .await;
     assert!(refresh.is_err());
 }
+
+#[tokio::test]
+async fn without_a_text_channel_no_code_is_made_or_requested() {
+    let w = world().await;
+    let identity = Identity::new(IdentityDeps {
+        clock: Arc::new(w.clock.clone()),
+        tokens: w.tokens.clone(),
+        passwords: Passwords::new(),
+        config: Arc::new(IdentityConfig {
+            sms_enabled: false,
+            ..IdentityConfig::default()
+        }),
+    });
+    let result = identity
+        .otp
+        .request(
+            &w.db,
+            OtpRequestCommand {
+                phone: "+351912000222".parse().unwrap(),
+            },
+        )
+        .await;
+    assert!(matches!(result, Err(Error::SmsUnavailable)), "{result:?}");
+    assert!(requested(&w.db).await.is_empty());
+}

@@ -46,6 +46,10 @@ pub struct IdentityConfig {
     pub app_url: String,
     /// Product name in messages.
     pub product_name: String,
+    /// Whether text messages can be sent (an SMS channel is configured):
+    /// without one, asking for a sign-in code is refused with 503 rather
+    /// than answered with a code nobody will receive.
+    pub sms_enabled: bool,
 }
 
 impl Default for IdentityConfig {
@@ -61,6 +65,7 @@ impl Default for IdentityConfig {
             otp_max_attempts: 5,
             app_url: "http://localhost:8080".into(),
             product_name: "Trellis".into(),
+            sms_enabled: true,
         }
     }
 }

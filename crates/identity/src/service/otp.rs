@@ -52,6 +52,9 @@ impl OtpService {
         cmd.validate()?;
         let phone = cmd.phone;
         let config = &self.deps.config;
+        if !config.sms_enabled {
+            return Err(Error::SmsUnavailable);
+        }
         let now = self.deps.clock.now();
         let hour_ago = now - chrono::Duration::hours(1);
 
