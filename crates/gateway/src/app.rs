@@ -247,10 +247,11 @@ impl App {
             NotificationsConfig {
                 app_url: config.mail.app_url.clone(),
                 unsubscribe_key: config.notify.unsubscribe_key.key().clone(),
-                policy: DeliveryPolicy {
-                    base_delay: config.notify.retry_base,
-                    max_attempts: config.notify.max_attempts,
-                    ..DeliveryPolicy::default()
+                policy: {
+                    let mut policy = DeliveryPolicy::default();
+                    policy.retry.base_delay = config.notify.retry_base;
+                    policy.retry.max_attempts = config.notify.max_attempts;
+                    policy
                 },
                 holder: format!("gateway-{instance_id}"),
             },

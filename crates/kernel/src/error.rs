@@ -136,6 +136,14 @@ fn collect(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
     }
 }
 
+/// The most of an error message kept in a `last_error` column.
+pub const STORED_ERROR_CHARS: usize = 1000;
+
+/// An error message cut to what a `last_error` column keeps.
+pub fn stored_error(message: &str) -> String {
+    message.chars().take(STORED_ERROR_CHARS).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

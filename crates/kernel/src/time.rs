@@ -17,6 +17,12 @@ use poem_openapi::{
 };
 use serde_json::Value;
 
+/// `d` as a chrono span, saturating at the largest one (a configured
+/// duration is never too long to add to an instant by mistake).
+pub fn span(d: std::time::Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+}
+
 /// A UTC instant written with `Z`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(pub DateTime<Utc>);

@@ -107,10 +107,12 @@ struct World {
 }
 
 const POLICY: DeliveryPolicy = DeliveryPolicy {
-    base_delay: Duration::from_secs(10),
-    max_delay: Duration::from_secs(60),
-    max_attempts: 3,
-    claim_ttl: Duration::from_secs(120),
+    retry: RetryPolicy {
+        base_delay: Duration::from_secs(10),
+        max_delay: Duration::from_secs(60),
+        max_attempts: 3,
+        claim_ttl: Duration::from_secs(120),
+    },
     concurrency: 1,
 };
 

@@ -93,7 +93,7 @@ impl std::fmt::Debug for IdentityDeps {
 
 impl IdentityDeps {
     pub(crate) fn chrono(d: Duration) -> chrono::Duration {
-        chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+        trellis_kernel::time::span(d)
     }
 }
 

@@ -47,6 +47,16 @@ impl RetryPolicy {
             .saturating_mul(1u32 << doublings)
             .min(self.max_delay)
     }
+
+    /// [`delay_after`](Self::delay_after) with jitter: a random point in
+    /// its upper half, so work that failed together does not retry together.
+    pub fn jittered(&self, attempt: u32) -> Duration {
+        use rand::Rng;
+        let full = self.delay_after(attempt);
+        let half = full / 2;
+        let spread = u64::try_from(half.as_millis()).unwrap_or(u64::MAX);
+        half + Duration::from_millis(rand::rng().random_range(0..=spread))
+    }
 }
 
 /// What one dispatch pass did.
@@ -84,13 +94,7 @@ impl std::fmt::Debug for Dispatcher {
     }
 }
 
-fn chrono(d: Duration) -> chrono::Duration {
-    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
-}
-
-fn truncated(message: &str) -> String {
-    message.chars().take(1000).collect()
-}
+use crate::{error::stored_error as truncated, time::span as chrono};
 
 impl Dispatcher {
     /// A dispatcher named `holder` (unique per process) with its subscribers.
@@ -410,5 +414,11 @@ mod tests {
         let delays: Vec<u64> = (1..=7).map(|a| policy.delay_after(a).as_secs()).collect();
         assert_eq!(delays, [2, 4, 8, 16, 32, 60, 60]);
         assert_eq!(policy.delay_after(1000).as_secs(), 60);
+        for attempt in 1..=7 {
+            for _ in 0..50 {
+                let (j, full) = (policy.jittered(attempt), policy.delay_after(attempt));
+                assert!(j >= full / 2 && j <= full, "{j:?} outside {full:?}");
+            }
+        }
     }
 }

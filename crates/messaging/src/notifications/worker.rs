@@ -18,12 +18,14 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, stream};
-use rand::Rng;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
     QuerySelect, Statement, sea_query::Expr,
 };
-use trellis_kernel::{SharedClock, notify::ChannelKind};
+use trellis_kernel::{
+    SharedClock, error::stored_error as truncated, notify::ChannelKind, outbox::RetryPolicy,
+    time::span as chrono,
+};
 
 use super::{
     channels::{Channels, Outgoing, SendError},
@@ -34,17 +36,13 @@ use super::{
 };
 use crate::entities::delivery::{self, Column, Entity};
 
-/// How deliveries are tried.
+/// How deliveries are tried: the outbox's retry policy (backoff, attempts,
+/// claim) plus how many sends one worker has in flight.
 #[derive(Debug, Clone, Copy)]
 pub struct DeliveryPolicy {
-    /// The wait after the first failure; doubles with each further one.
-    pub base_delay: Duration,
-    /// The longest wait between attempts.
-    pub max_delay: Duration,
-    /// Attempts before a delivery is dead.
-    pub max_attempts: u32,
-    /// How long a claim lasts; a send is cut off well before (half of it).
-    pub claim_ttl: Duration,
+    /// Backoff, attempts before dead, and the claim (a send is cut off at
+    /// half of it).
+    pub retry: RetryPolicy,
     /// How many sends one worker has in flight.
     pub concurrency: usize,
 }
@@ -52,31 +50,14 @@ pub struct DeliveryPolicy {
 impl Default for DeliveryPolicy {
     fn default() -> Self {
         Self {
-            base_delay: Duration::from_secs(30),
-            max_delay: Duration::from_secs(3600),
-            max_attempts: 6,
-            claim_ttl: Duration::from_secs(120),
+            retry: RetryPolicy {
+                base_delay: Duration::from_secs(30),
+                max_delay: Duration::from_secs(3600),
+                max_attempts: 6,
+                claim_ttl: Duration::from_secs(120),
+            },
             concurrency: 8,
         }
-    }
-}
-
-impl DeliveryPolicy {
-    /// The wait after `attempt` failed attempts, before jitter.
-    pub fn backoff(&self, attempt: u32) -> Duration {
-        let doublings = attempt.saturating_sub(1).min(30);
-        self.base_delay
-            .saturating_mul(1u32 << doublings)
-            .min(self.max_delay)
-    }
-
-    /// The backoff with jitter: a random point in its upper half, so
-    /// deliveries that failed together do not retry together.
-    pub fn jittered(&self, attempt: u32) -> Duration {
-        let full = self.backoff(attempt);
-        let half = full / 2;
-        let spread = u64::try_from(half.as_millis()).unwrap_or(u64::MAX);
-        half + Duration::from_millis(rand::rng().random_range(0..=spread))
     }
 }
 
@@ -126,14 +107,6 @@ impl std::fmt::Debug for DeliveryWorker {
             .field("holder", &self.holder)
             .finish_non_exhaustive()
     }
-}
-
-fn chrono(d: Duration) -> chrono::Duration {
-    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
-}
-
-fn truncated(message: &str) -> String {
-    message.chars().take(1000).collect()
 }
 
 impl DeliveryWorker {
@@ -210,7 +183,7 @@ impl DeliveryWorker {
             return Ok(Vec::new());
         }
         let now = self.clock.now();
-        let until = now + chrono(self.policy.claim_ttl);
+        let until = now + chrono(self.policy.retry.claim_ttl);
         let backend = db.get_database_backend();
         let mut values: Vec<sea_orm::Value> = vec![
             self.holder.clone().into(),
@@ -288,7 +261,7 @@ impl DeliveryWorker {
                     name: &row.recipient_name,
                     message: &message,
                 };
-                let limit = self.policy.claim_ttl / 2;
+                let limit = self.policy.retry.claim_ttl / 2;
                 match tokio::time::timeout(limit, channel.send(outgoing)).await {
                     Ok(result) => result,
                     Err(_) => Err(SendError::Retry {
@@ -337,8 +310,12 @@ impl DeliveryWorker {
                     SendError::Retry { after, .. } => ("transient", Some(*after)),
                 };
                 let status = match retry_after {
-                    Some(after) if attempt < self.policy.max_attempts => {
-                        let wait = self.policy.jittered(attempt).max(after.unwrap_or_default());
+                    Some(after) if attempt < self.policy.retry.max_attempts => {
+                        let wait = self
+                            .policy
+                            .retry
+                            .jittered(attempt)
+                            .max(after.unwrap_or_default());
                         update =
                             update.col_expr(Column::NextAttemptAt, Expr::value(now + chrono(wait)));
                         DeliveryStatus::Failed
@@ -380,28 +357,5 @@ impl DeliveryWorker {
             .exec(db)
             .await?;
         Ok(outcome)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_to_the_cap_and_jitter_stays_in_its_upper_half() {
-        let policy = DeliveryPolicy {
-            base_delay: Duration::from_secs(10),
-            max_delay: Duration::from_secs(100),
-            ..DeliveryPolicy::default()
-        };
-        let plain: Vec<u64> = (1..=6).map(|a| policy.backoff(a).as_secs()).collect();
-        assert_eq!(plain, [10, 20, 40, 80, 100, 100]);
-        for attempt in 1..=6 {
-            for _ in 0..50 {
-                let j = policy.jittered(attempt);
-                let full = policy.backoff(attempt);
-                assert!(j >= full / 2 && j <= full, "{j:?} outside {full:?}");
-            }
-        }
     }
 }
