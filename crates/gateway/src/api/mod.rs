@@ -27,7 +27,9 @@ pub enum ApiTags {
     /// Professionals, services, availability, bookings and appointments.
     #[oai(rename = "scheduling")]
     Scheduling,
-    /// Rooms, members, messages, read receipts, files and the realtime socket.
+    /// Rooms, members, messages, read receipts, files, the realtime socket,
+    /// and notifications: preferences, push devices, unsubscribe links and
+    /// (internal) deliveries.
     #[oai(rename = "messaging")]
     Messaging,
 }

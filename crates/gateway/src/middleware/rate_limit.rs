@@ -120,6 +120,12 @@ route_class!(CLASS_ANONYMOUS, ANONYMOUS, "anonymous", 10 per 3600 s, KeyBy::Ip,
     "Anonymous user creation, per IP");
 route_class!(CLASS_MESSAGE, MESSAGE, "message", 30 per 10 s, KeyBy::UserOrIp,
     "Chat messages sent, per user");
+// Unauthenticated, so per IP; roomier than `general` because mail
+// providers post one-click unsubscribes for many people from few addresses,
+// and a refused one may never be sent again. The token is an HMAC: volume
+// buys an attacker nothing.
+route_class!(CLASS_UNSUBSCRIBE, UNSUBSCRIBE, "unsubscribe", 300 per 60 s, KeyBy::Ip,
+    "Unsubscribe links followed (mail providers' one-click posts among them), per IP");
 
 /// Every rate-limit setting, for the settings registry.
 pub fn settings() -> Vec<&'static dyn SettingDef> {
@@ -132,6 +138,7 @@ pub fn settings() -> Vec<&'static dyn SettingDef> {
         &PASSWORD_RESET,
         &ANONYMOUS,
         &MESSAGE,
+        &UNSUBSCRIBE,
     ]
 }
 
@@ -150,6 +157,11 @@ static CLASS_TABLE: &[(Method, &str, &RouteClass)] = &[
         &CLASS_PASSWORD_RESET,
     ),
     (Method::POST, "/api/v1/auth/anonymous", &CLASS_ANONYMOUS),
+    (
+        Method::POST,
+        "/api/v1/notifications/unsubscribe",
+        &CLASS_UNSUBSCRIBE,
+    ),
 ];
 
 /// Classes of routes with one id segment: `(method, prefix, suffix)`, the

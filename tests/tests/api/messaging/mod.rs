@@ -1,5 +1,7 @@
-//! Rooms, members, messages, read receipts, files and the realtime socket.
+//! Rooms, members, messages, read receipts, files, the realtime socket and
+//! notifications.
 
 mod files;
+mod notifications;
 mod rooms;
 mod ws;

@@ -36,13 +36,15 @@ impl CronApi {
     /// Run a registered job now: the same run the scheduler makes on the
     /// job's schedule, under the same lease, so it is safe to call
     /// repeatedly (`reminders` reminds each appointment once; `recurring`
-    /// books each occurrence once).
+    /// books each occurrence once; `notifications-watchdog` re-queues the
+    /// day's stuck and failed deliveries and alerts staff at most once a
+    /// day).
     #[oai(path = "/:job", method = "post", operation_id = "run_job")]
     async fn run(
         &self,
         _auth: CronAuth,
         state: Data<&AppState>,
-        /// The job's name: `reminders`, `recurring`.
+        /// The job's name: `reminders`, `recurring`, `notifications-watchdog`.
         job: Path<String>,
     ) -> Result<JsonResponse<JobRun>, CronProblem> {
         let Some(found) = jobs::find(&state, &job.0) else {
