@@ -1093,16 +1093,17 @@ async fn any_registered_job_runs_by_name_and_unknown_ones_are_404() {
     run("backups").await.assert_problem(404, "cron.unknown_job");
 }
 
-/// A notice whose delivery gave up is listed as dead, and staff can send it
-/// round again once the mail server is back; one-time links cannot be.
+/// A notification whose delivery gave up is listed as dead, and staff can
+/// send it round again once the mail server is back; one-time links cannot be.
 #[tokio::test]
 async fn staff_retry_a_dead_notice_once_mail_works_again() {
     let app = TestApp::spawn_with(&[
         ("TRELLIS_RATE_LIMITS", "off"),
         ("SMTP_URL", "smtp://127.0.0.1:9"),
         ("TRELLIS_OUTBOX_POLL", "50ms"),
-        ("TRELLIS_OUTBOX_RETRY_BASE", "50ms"),
-        ("TRELLIS_OUTBOX_MAX_ATTEMPTS", "2"),
+        ("TRELLIS_NOTIFY_POLL", "50ms"),
+        ("TRELLIS_NOTIFY_RETRY_BASE", "50ms"),
+        ("TRELLIS_NOTIFY_MAX_ATTEMPTS", "2"),
     ])
     .await;
     let pro = professional(&app, "UTC").await;
@@ -1114,53 +1115,56 @@ async fn staff_retry_a_dead_notice_once_mail_works_again() {
     let staff = app.token_for(&[trellis_kernel::Role::Staff]);
     let dead = || async {
         let reply = send(
-            app.internal(Method::GET, "/internal/events?status=dead")
+            app.internal(Method::GET, "/internal/notifications?status=dead")
                 .bearer_auth(&staff),
         )
         .await;
         reply.body["items"].as_array().cloned().unwrap_or_default()
     };
-    let mut events = Vec::new();
+    let mut deliveries = Vec::new();
     for _ in 0..200 {
-        events = dead().await;
-        if events.len() == 2 {
+        deliveries = dead().await;
+        if deliveries.len() == 2 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     let id_of = |kind: &str| {
-        events
+        deliveries
             .iter()
-            .find(|e| e["kind"] == kind)
-            .and_then(|e| e["id"].as_str())
-            .unwrap()
+            .find(|d| d["kind"] == kind)
+            .and_then(|d| d["id"].as_str())
+            .unwrap_or_else(|| panic!("no dead {kind} in {deliveries:?}"))
             .to_string()
     };
-    let (booked, welcome) = (id_of("appointment.booked"), id_of("identity.email"));
+    let (booked, verification) = (id_of("booking_confirmed"), id_of("email_verification"));
     let retry = |id: &str| {
         send(
-            app.internal(Method::POST, &format!("/internal/events/{id}/retry"))
+            app.internal(Method::POST, &format!("/internal/notifications/{id}/retry"))
                 .bearer_auth(&staff),
         )
     };
-    retry(&welcome)
+    retry(&verification)
         .await
-        .assert_problem(409, "event.payload_erased");
+        .assert_problem(409, "notification.content_erased");
     retry(&uuid::Uuid::now_v7().to_string())
         .await
-        .assert_problem(404, "event.not_found");
+        .assert_problem(404, "notification.not_found");
 
     // The mail server is back (a restart with the working one).
     let app = app
         .crash_and_restart(&[
             ("TRELLIS_RATE_LIMITS", "off"),
-            ("TRELLIS_OUTBOX_POLL", "50ms"),
+            ("TRELLIS_NOTIFY_POLL", "50ms"),
         ])
         .await;
     let staff = app.token_for(&[trellis_kernel::Role::Staff]);
     let again = send(
-        app.internal(Method::POST, &format!("/internal/events/{booked}/retry"))
-            .bearer_auth(&staff),
+        app.internal(
+            Method::POST,
+            &format!("/internal/notifications/{booked}/retry"),
+        )
+        .bearer_auth(&staff),
     )
     .await;
     assert_eq!(again.status, 200, "{}", again.text);
@@ -1168,11 +1172,14 @@ async fn staff_retry_a_dead_notice_once_mail_works_again() {
     assert_eq!(again.body["attempts"], 0);
     app.mail(&email, "Confirmed:").await;
     send(
-        app.internal(Method::POST, &format!("/internal/events/{booked}/retry"))
-            .bearer_auth(&staff),
+        app.internal(
+            Method::POST,
+            &format!("/internal/notifications/{booked}/retry"),
+        )
+        .bearer_auth(&staff),
     )
     .await
-    .assert_problem(409, "event.not_dead");
+    .assert_problem(409, "notification.not_retryable");
 }
 
 /// Makes every insert of a notification request fail, as a database fault
