@@ -246,6 +246,7 @@ impl App {
             crate::notifications::channels(&config)?,
             NotificationsConfig {
                 app_url: config.mail.app_url.clone(),
+                api_url: config.mail.public_url.clone(),
                 unsubscribe_key: config.notify.unsubscribe_key.key().clone(),
                 policy: {
                     let mut policy = DeliveryPolicy::default();

@@ -175,6 +175,9 @@ pub struct MailConfig {
     pub from: lettre::message::Mailbox,
     /// `TRELLIS_APP_URL`: base of links in emails.
     pub app_url: String,
+    /// `TRELLIS_PUBLIC_URL`: where clients reach this API (one-click
+    /// unsubscribe links in email headers point here).
+    pub public_url: String,
 }
 
 /// Logging.
@@ -614,6 +617,12 @@ impl Config {
         if !(app_url.starts_with("http://") || app_url.starts_with("https://")) {
             r.fail("TRELLIS_APP_URL", "must be an http:// or https:// URL");
         }
+        let public_url = r
+            .raw("TRELLIS_PUBLIC_URL")
+            .unwrap_or_else(|| "http://localhost:8080".into());
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            r.fail("TRELLIS_PUBLIC_URL", "must be an http:// or https:// URL");
+        }
         let refresh_token_ttl = r.duration(
             "TRELLIS_REFRESH_TOKEN_TTL",
             Duration::from_secs(30 * 86_400),
@@ -705,6 +714,7 @@ impl Config {
                 smtp_url: smtp_url.map(SecretString::from),
                 from: mail_from,
                 app_url,
+                public_url,
             },
             log: LogConfig {
                 format: log_format,

@@ -87,6 +87,7 @@ fn email() -> Rendered {
         subject: "Your booking is confirmed".into(),
         text: "Hello Ana,\n\nsee you on Tuesday at 14:00.\n".into(),
         html: "<p>Hello Ana,</p><p>see you on <b>Tuesday</b> at 14:00.</p>".into(),
+        list_unsubscribe: None,
     })
 }
 
@@ -914,6 +915,40 @@ async fn email_in_development_is_written_as_eml() {
         channel.send(outgoing("ana@example.com", &push())).await,
         Err(SendError::Rejected(_))
     ));
+}
+
+#[tokio::test]
+async fn marketing_email_offers_one_click_unsubscribe() {
+    let tmp = ok(tempfile::tempdir(), "tempdir");
+    let channel = ok(
+        EmailChannel::new(EmailConfig::files(tmp.path(), FROM)),
+        "email",
+    );
+    let Rendered::Email(mut message) = email() else {
+        panic!("an email")
+    };
+    let url = "https://api.trellis.test/api/v1/notifications/unsubscribe?token=abc.def";
+    message.list_unsubscribe = Some(url.into());
+    let message = Rendered::Email(message);
+    ok(
+        channel.send(outgoing("ana@example.com", &message)).await,
+        "send",
+    );
+    let raw = ok(std::fs::read(&eml_files(tmp.path())[0]), "eml");
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&raw)
+        .unwrap_or_else(|| panic!("parse"));
+    let header = |name: &str| {
+        parsed
+            .header_raw(name)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(header("List-Unsubscribe"), format!("<{url}>"));
+    assert_eq!(
+        header("List-Unsubscribe-Post"),
+        "List-Unsubscribe=One-Click"
+    );
 }
 
 /// A running aiosmtpd (the black-box tests' `tests/support/smtp_sink.py`):

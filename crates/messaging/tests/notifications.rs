@@ -172,6 +172,7 @@ async fn world_with_push(twilio: Option<&MockServer>, fcm: Option<&MockServer>) 
         channels,
         NotificationsConfig {
             app_url: "https://app.trellis.test".into(),
+            api_url: "https://api.trellis.test".into(),
             unsubscribe_key: vec![7_u8; 32].into(),
             policy: POLICY,
             holder: "worker-1".into(),
@@ -481,6 +482,13 @@ async fn a_chat_message_tells_only_the_members_who_are_away_and_links_to_unsubsc
     assert_eq!(told, [Some(bruno_id)]);
     w.send().await;
     let mail = mails(w.mail_dir.path()).pop().unwrap();
+    assert!(
+        mail.contains(
+            "List-Unsubscribe: <https://api.trellis.test/api/v1/notifications/unsubscribe?token="
+        ),
+        "one click from the mail client: {mail}"
+    );
+    assert!(mail.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
     let decoded = mail.replace("=\r\n", "").replace("=3D", "=");
     let token = decoded
         .split("unsubscribe?token=")

@@ -26,6 +26,7 @@ use super::{
     catalogue::spec,
     deliveries::{self, NewDelivery},
     devices,
+    message::Rendered,
     preferences::{PreferenceService, subjects_of, turned_off},
     render::{RenderContext, Renderer},
 };
@@ -46,6 +47,7 @@ pub struct NotificationConsumer {
     preferences: PreferenceService,
     configured: HashSet<ChannelKind>,
     app_url: String,
+    api_url: String,
 }
 
 impl std::fmt::Debug for NotificationConsumer {
@@ -68,6 +70,7 @@ impl NotificationConsumer {
         preferences: PreferenceService,
         configured: HashSet<ChannelKind>,
         app_url: String,
+        api_url: String,
     ) -> Self {
         Self {
             deps,
@@ -76,6 +79,7 @@ impl NotificationConsumer {
             preferences,
             configured,
             app_url: app_url.trim_end_matches('/').to_string(),
+            api_url: api_url.trim_end_matches('/').to_string(),
         }
     }
 
@@ -97,13 +101,21 @@ impl NotificationConsumer {
             .as_deref()
             .and_then(|z| z.parse().ok())
             .unwrap_or(Tz::UTC);
-        let unsubscribe_link = if spec.marketing {
-            self.preferences
-                .unsubscribe_token(recipient, kind)
-                .map(|token| format!("{}/unsubscribe?token={token}", self.app_url))
-        } else {
-            None
-        };
+        // Marketing-grade emails carry an unsubscribe link in the body (the
+        // web app's page) and a one-click one in the headers (the API).
+        let token = spec
+            .marketing
+            .then(|| self.preferences.unsubscribe_token(recipient, kind))
+            .flatten();
+        let unsubscribe_link = token
+            .as_ref()
+            .map(|token| format!("{}/unsubscribe?token={token}", self.app_url));
+        let one_click = token.as_ref().map(|token| {
+            format!(
+                "{}/api/v1/notifications/unsubscribe?token={token}",
+                self.api_url
+            )
+        });
         let cx = RenderContext {
             recipient_name: &recipient.name,
             unsubscribe_link: unsubscribe_link.as_deref(),
@@ -138,10 +150,13 @@ impl NotificationConsumer {
                 continue;
             }
             // A template that does not render is a bug no retry fixes.
-            let message = self
+            let mut message = self
                 .renderer
                 .render(notice, channel, locale, zone, &cx)
                 .map_err(HandlerError::permanent)?;
+            if let Rendered::Email(email) = &mut message {
+                email.list_unsubscribe = one_click.clone();
+            }
             for (address, device_id) in addresses {
                 planned.push(NewDelivery {
                     kind,

@@ -13,6 +13,11 @@ pub struct EmailMessage {
     pub text: String,
     /// The HTML part (parameters escaped).
     pub html: String,
+    /// One-click unsubscribe (RFC 8058) for marketing-grade kinds: the API
+    /// URL sent as `List-Unsubscribe`, with `List-Unsubscribe-Post`, so mail
+    /// clients can offer "unsubscribe" themselves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list_unsubscribe: Option<String>,
 }
 
 /// A WhatsApp template message: the template approved at Meta, its

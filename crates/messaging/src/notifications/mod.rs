@@ -54,6 +54,8 @@ use crate::{error::Result, ids::DeliveryId, service::MessagingDeps};
 pub struct NotificationsConfig {
     /// The web app's base URL: links in messages point there.
     pub app_url: String,
+    /// The API's public base URL: one-click unsubscribe links point there.
+    pub api_url: String,
     /// The key unsubscribe links are signed with.
     pub unsubscribe_key: SecretSlice<u8>,
     /// How deliveries are retried.
@@ -148,6 +150,7 @@ impl Notifications {
             preferences.clone(),
             configured,
             config.app_url,
+            config.api_url,
         );
         let worker =
             DeliveryWorker::new(channels, deps.clock.clone(), config.policy, config.holder);

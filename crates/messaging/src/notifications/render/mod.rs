@@ -180,6 +180,8 @@ impl Renderer {
                     text: block(&render("email.txt", &ctx)?),
                     html: block(&render("email.html", &ctx)?),
                     subject,
+                    // The consumer adds it: it is about delivery, not words.
+                    list_unsubscribe: None,
                 })
             }
             ChannelKind::Whatsapp => Rendered::Whatsapp(WhatsappMessage {
