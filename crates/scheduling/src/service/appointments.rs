@@ -89,8 +89,12 @@ impl AppointmentService {
             .order_by_asc(appointment::Column::StartAt)
             .order_by_asc(appointment::Column::Id)
             .limit(page.fetch_limit())
+            .into_model::<appointment::ByPosition>()
             .all(db)
-            .await?;
+            .await?
+            .into_iter()
+            .map(|row| row.0)
+            .collect();
         Ok(Page::from_rows(
             rows,
             page,
@@ -239,8 +243,12 @@ impl AppointmentService {
             .order_by_asc(appointment::Column::StartAt)
             .order_by_asc(appointment::Column::Id)
             .limit(page.fetch_limit())
+            .into_model::<appointment::ByPosition>()
             .all(db)
-            .await?;
+            .await?
+            .into_iter()
+            .map(|row| row.0)
+            .collect();
         Ok(Page::from_rows(
             rows,
             page,
