@@ -16,6 +16,7 @@ mod m20261122_000005_scheduling_recurring;
 mod m20261122_000006_messaging_chat;
 mod m20261122_000007_messaging_files;
 mod m20261122_000008_messaging_notifications;
+mod m20261122_000009_time_tracking;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_messaging_chat::Migration),
             Box::new(m20261122_000007_messaging_files::Migration),
             Box::new(m20261122_000008_messaging_notifications::Migration),
+            Box::new(m20261122_000009_time_tracking::Migration),
         ]
     }
 }

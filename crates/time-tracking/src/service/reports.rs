@@ -1,0 +1,342 @@
+//! The summary report: totals of stopped entries, grouped, summed by the
+//! database.
+//!
+//! One `GROUP BY` query returns a row per group and currency (seconds,
+//! billable seconds, billable amount); only those rows reach Rust, where
+//! currencies are folded into each group and groups into the total.
+//!
+//! An entry belongs to the range, and to a day or week, by its start.
+//! Days and weeks are the organization's local ones. SQLite has no time-zone
+//! database, so rather than `AT TIME ZONE` (PostgreSQL only) the query does
+//! integer arithmetic on the start's epoch seconds, shifted by the zone's
+//! offset picked per entry from the offsets in force over the range
+//! ([`calendar::offset_spans`]): exact across DST changes, and the same SQL
+//! on both databases but for one expression, the start's epoch seconds.
+//! Amounts follow [`crate::money`]: per entry, rounded half up, then summed.
+
+use std::{collections::BTreeMap, fmt::Write as _, sync::Arc};
+
+use chrono::{Duration, NaiveDate};
+use sea_orm::{
+    ConnectionTrait, DbBackend, QueryResult,
+    sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement},
+};
+use trellis_kernel::ports::OrgAccess;
+use uuid::Uuid;
+
+use super::{TimeTrackingDeps, settings};
+use crate::{
+    calendar::{self, OffsetSpan},
+    entities::{agency_client, project, task, time_entry},
+    error::{Error, Result},
+    model::{GroupBy, MoneyAmount, SummaryGroup, SummaryReport, SummaryTotal},
+    money::AMOUNT_SQL,
+};
+
+/// The longest range one report may cover, in days.
+pub const MAX_REPORT_DAYS: i64 = 3 * 366;
+
+/// The start's epoch seconds: the one expression that differs by database.
+/// Starts are whole seconds, so the PostgreSQL `FLOOR` is exact.
+fn epoch_sql(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => {
+            "CAST(FLOOR(EXTRACT(EPOCH FROM \"time_entries\".\"start_at\")) AS BIGINT)"
+        }
+        _ => "CAST(strftime('%s', \"time_entries\".\"start_at\") AS INTEGER)",
+    }
+}
+
+/// The start's local epoch seconds: epoch plus the offset of the span the
+/// entry starts in. The numbers are ours (never user text), so inlining
+/// them is safe and keeps the expression identical in SELECT and GROUP BY.
+fn local_epoch_sql(epoch: &str, spans: &[OffsetSpan]) -> String {
+    let Some((first, rest)) = spans.split_first() else {
+        return epoch.to_string();
+    };
+    if rest.is_empty() {
+        return format!("({epoch} + {})", first.offset);
+    }
+    let mut case = String::from("CASE");
+    let mut offset = first.offset;
+    for span in rest {
+        let _ = write!(case, " WHEN {epoch} < {} THEN {offset}", span.from);
+        offset = span.offset;
+    }
+    let _ = write!(case, " ELSE {offset} END");
+    format!("({epoch} + {case})")
+}
+
+/// Seconds, billable seconds and amount, and the currency, of a query
+/// already grouped by the key.
+fn add_sums(q: &mut SelectStatement) {
+    q.column((time_entry::Entity, time_entry::Column::Currency))
+        .expr_as(
+            Expr::cust("CAST(SUM(\"time_entries\".\"duration_seconds\") AS BIGINT)"),
+            Alias::new("seconds"),
+        )
+        .expr_as(
+            Expr::cust(
+                "CAST(SUM(CASE WHEN \"time_entries\".\"billable\" \
+                 THEN \"time_entries\".\"duration_seconds\" ELSE 0 END) AS BIGINT)",
+            ),
+            Alias::new("billable_seconds"),
+        )
+        .expr_as(
+            Expr::cust(format!(
+                "CAST(SUM(CASE WHEN \"time_entries\".\"billable\" \
+                 AND \"time_entries\".\"rate_minor\" IS NOT NULL \
+                 THEN {AMOUNT_SQL} ELSE 0 END) AS BIGINT)"
+            )),
+            Alias::new("amount_minor"),
+        )
+        .group_by_col((time_entry::Entity, time_entry::Column::Currency));
+}
+
+/// One result row: a group's sums in one currency.
+struct Row {
+    key: String,
+    label: Option<String>,
+    /// How groups are ordered: day number for days and weeks, else label.
+    order: (i64, String),
+    currency: String,
+    seconds: i64,
+    billable_seconds: i64,
+    amount_minor: i64,
+}
+
+fn read_row(row: &QueryResult, group_by: GroupBy) -> Result<Row> {
+    let (key, label, order) = match group_by {
+        GroupBy::Day | GroupBy::Week => {
+            let number: i64 = row.try_get("", "key_number")?;
+            let date = if group_by == GroupBy::Day {
+                calendar::day_date(number)
+            } else {
+                calendar::week_monday(number)
+            };
+            (date.to_string(), None, (number, String::new()))
+        }
+        _ => {
+            let id: Option<Uuid> = row.try_get("", "key_id")?;
+            let label: Option<String> = row.try_get("", "label")?;
+            let key = id.map_or_else(|| "none".to_string(), |id| id.to_string());
+            let order = (0, label.clone().unwrap_or_default());
+            (key, label, order)
+        }
+    };
+    Ok(Row {
+        key,
+        label,
+        order,
+        currency: row.try_get("", "currency")?,
+        seconds: row.try_get("", "seconds")?,
+        billable_seconds: row.try_get("", "billable_seconds")?,
+        amount_minor: row.try_get("", "amount_minor")?,
+    })
+}
+
+/// Adds `amount` in `currency` to a list kept in currency order.
+fn add_amount(amounts: &mut Vec<MoneyAmount>, currency: &str, amount: i64) {
+    match amounts.iter_mut().find(|a| a.currency == currency) {
+        Some(a) => a.amount_minor += amount,
+        None => {
+            amounts.push(MoneyAmount {
+                currency: currency.to_string(),
+                amount_minor: amount,
+            });
+            amounts.sort_by(|a, b| a.currency.cmp(&b.currency));
+        }
+    }
+}
+
+/// The summary report.
+#[derive(Debug, Clone)]
+pub struct ReportService {
+    #[allow(dead_code)] // the shape every service has; reports need no clock yet
+    deps: Arc<TimeTrackingDeps>,
+}
+
+impl ReportService {
+    pub(crate) fn new(deps: Arc<TimeTrackingDeps>) -> Self {
+        Self { deps }
+    }
+
+    /// Totals of the organization's stopped entries starting between two
+    /// local dates (inclusive) in its zone, grouped by `group_by`,
+    /// optionally only billable (`Some(true)`) or non-billable entries.
+    /// Running timers are left out until stopped. Any member may read it.
+    #[tracing::instrument(skip_all, fields(org = %access.org_id(), ?group_by))]
+    pub async fn summary(
+        &self,
+        db: &impl ConnectionTrait,
+        access: &OrgAccess,
+        from: NaiveDate,
+        to: NaiveDate,
+        group_by: GroupBy,
+        billable: Option<bool>,
+    ) -> Result<SummaryReport> {
+        if to < from {
+            return Err(Error::field("to", "must not be before from"));
+        }
+        if (to - from).num_days() >= MAX_REPORT_DAYS {
+            return Err(Error::field(
+                "to",
+                format!("the range may span at most {MAX_REPORT_DAYS} days"),
+            ));
+        }
+        let zone = settings::read(db, access.org_id()).await?.zone;
+        let lo = calendar::local_midnight(zone, from);
+        let hi = calendar::local_midnight(zone, to + Duration::days(1));
+
+        let mut q = Query::select();
+        q.from(time_entry::Entity)
+            .and_where(
+                Expr::col((time_entry::Entity, time_entry::Column::OrgId)).eq(access.org_id()),
+            )
+            .and_where(Expr::col((time_entry::Entity, time_entry::Column::EndAt)).is_not_null())
+            .and_where(Expr::col((time_entry::Entity, time_entry::Column::StartAt)).gte(lo))
+            .and_where(Expr::col((time_entry::Entity, time_entry::Column::StartAt)).lt(hi));
+        if let Some(billable) = billable {
+            q.and_where(Expr::col((time_entry::Entity, time_entry::Column::Billable)).eq(billable));
+        }
+        let project_join = || {
+            Expr::col((time_entry::Entity, time_entry::Column::ProjectId))
+                .equals((project::Entity, project::Column::Id))
+        };
+        match group_by {
+            GroupBy::Client => {
+                q.join(JoinType::InnerJoin, project::Entity, project_join())
+                    .join(
+                        JoinType::InnerJoin,
+                        agency_client::Entity,
+                        Expr::col((project::Entity, project::Column::ClientId))
+                            .equals((agency_client::Entity, agency_client::Column::Id)),
+                    )
+                    .expr_as(
+                        Expr::col((agency_client::Entity, agency_client::Column::Id)),
+                        Alias::new("key_id"),
+                    )
+                    .expr_as(
+                        Expr::col((agency_client::Entity, agency_client::Column::Name)),
+                        Alias::new("label"),
+                    )
+                    .group_by_col((agency_client::Entity, agency_client::Column::Id))
+                    .group_by_col((agency_client::Entity, agency_client::Column::Name));
+            }
+            GroupBy::Project => {
+                q.join(JoinType::InnerJoin, project::Entity, project_join())
+                    .expr_as(
+                        Expr::col((project::Entity, project::Column::Id)),
+                        Alias::new("key_id"),
+                    )
+                    .expr_as(
+                        Expr::col((project::Entity, project::Column::Name)),
+                        Alias::new("label"),
+                    )
+                    .group_by_col((project::Entity, project::Column::Id))
+                    .group_by_col((project::Entity, project::Column::Name));
+            }
+            GroupBy::User => {
+                // Names are identity's; the key is the user id.
+                q.expr_as(
+                    Expr::col((time_entry::Entity, time_entry::Column::UserId)),
+                    Alias::new("key_id"),
+                )
+                .expr_as(Expr::cust("NULL"), Alias::new("label"))
+                .group_by_col((time_entry::Entity, time_entry::Column::UserId));
+            }
+            GroupBy::Task => {
+                q.join(
+                    JoinType::LeftJoin,
+                    task::Entity,
+                    Expr::col((time_entry::Entity, time_entry::Column::TaskId))
+                        .equals((task::Entity, task::Column::Id)),
+                )
+                .expr_as(
+                    Expr::col((time_entry::Entity, time_entry::Column::TaskId)),
+                    Alias::new("key_id"),
+                )
+                .expr_as(
+                    Expr::col((task::Entity, task::Column::Title)),
+                    Alias::new("label"),
+                )
+                .group_by_col((time_entry::Entity, time_entry::Column::TaskId))
+                .group_by_col((task::Entity, task::Column::Title));
+            }
+            GroupBy::Day | GroupBy::Week => {
+                let spans = calendar::offset_spans(zone, lo, hi);
+                let local = local_epoch_sql(epoch_sql(db.get_database_backend()), &spans);
+                let day = format!("({local} / {})", calendar::DAY_SECS);
+                let number = if group_by == GroupBy::Day {
+                    day
+                } else {
+                    format!("(({day} + 3) / 7)")
+                };
+                q.expr_as(Expr::cust(number.clone()), Alias::new("key_number"))
+                    .add_group_by([Expr::cust(number)]);
+            }
+        }
+        add_sums(&mut q);
+
+        let rows = db.query_all(&q).await?;
+        let mut groups: BTreeMap<((i64, String), String), SummaryGroup> = BTreeMap::new();
+        let mut total = SummaryTotal {
+            seconds: 0,
+            billable_seconds: 0,
+            amounts: Vec::new(),
+        };
+        for row in &rows {
+            let row = read_row(row, group_by)?;
+            let group = groups
+                .entry((row.order, row.key.clone()))
+                .or_insert_with(|| SummaryGroup {
+                    key: row.key,
+                    label: row.label,
+                    seconds: 0,
+                    billable_seconds: 0,
+                    amounts: Vec::new(),
+                });
+            group.seconds += row.seconds;
+            group.billable_seconds += row.billable_seconds;
+            total.seconds += row.seconds;
+            total.billable_seconds += row.billable_seconds;
+            if row.billable_seconds > 0 {
+                add_amount(&mut group.amounts, &row.currency, row.amount_minor);
+                add_amount(&mut total.amounts, &row.currency, row.amount_minor);
+            }
+        }
+        Ok(SummaryReport {
+            time_zone: zone.name().to_string(),
+            from,
+            to,
+            group_by,
+            groups: groups.into_values().collect(),
+            total,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_offset_is_picked_per_span() {
+        let spans = [
+            OffsetSpan { from: 0, offset: 0 },
+            OffsetSpan {
+                from: 100,
+                offset: 3600,
+            },
+            OffsetSpan {
+                from: 200,
+                offset: 0,
+            },
+        ];
+        assert_eq!(
+            local_epoch_sql("e", &spans),
+            "(e + CASE WHEN e < 100 THEN 0 WHEN e < 200 THEN 3600 ELSE 0 END)"
+        );
+        assert_eq!(local_epoch_sql("e", &spans[..1]), "(e + 0)");
+    }
+}
