@@ -36,6 +36,7 @@ use trellis_messaging::{
 };
 use trellis_migration::Migrator;
 use trellis_scheduling::{Scheduling, SchedulingDeps};
+use trellis_time_tracking::{TimeTracking, TimeTrackingDeps};
 
 use crate::{
     api,
@@ -234,6 +235,10 @@ impl App {
             },
             file_storage(&config)?,
         );
+        let time = TimeTracking::new(TimeTrackingDeps {
+            clock: clock.clone(),
+            memberships: memberships.clone(),
+        });
         let instance_id = uuid::Uuid::now_v7();
         let people: Arc<dyn People> = Arc::new(PeopleDirectory);
         let notifications = Notifications::new(
@@ -282,6 +287,7 @@ impl App {
             jobs: Arc::new(crate::jobs::registry(&scheduling, people)),
             scheduling,
             messaging,
+            time,
             notifications,
             realtime,
             sockets,

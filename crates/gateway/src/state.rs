@@ -9,6 +9,7 @@ use trellis_kernel::{
 };
 use trellis_messaging::{Messaging, notifications::Notifications, realtime::RealtimeBus};
 use trellis_scheduling::Scheduling;
+use trellis_time_tracking::TimeTracking;
 
 use crate::{
     config::Config,
@@ -42,6 +43,9 @@ pub struct AppState {
     pub scheduling: Scheduling,
     /// Messaging services.
     pub messaging: Messaging,
+    /// Time-tracking services: agency clients, projects, tasks, time
+    /// entries and timers, reports, time settings.
+    pub time: TimeTracking,
     /// Notification preferences, devices and deliveries.
     pub notifications: Notifications,
     /// Where committed changes go to reach sockets.

@@ -10,3 +10,4 @@ mod identity;
 mod messaging;
 mod scheduling;
 mod system;
+mod time;

@@ -12,6 +12,7 @@ pub mod json;
 pub mod messaging;
 pub mod scheduling;
 pub mod system;
+pub mod time;
 
 use poem_openapi::{OpenApiService, Tags};
 
@@ -32,6 +33,10 @@ pub enum ApiTags {
     /// (internal) deliveries.
     #[oai(rename = "messaging")]
     Messaging,
+    /// An agency's clients, projects, tasks and comments, time entries and
+    /// timers, summary reports and time settings, per organization.
+    #[oai(rename = "time")]
+    Time,
 }
 
 /// Operations on the public listener: one line per domain.
@@ -40,6 +45,7 @@ pub type PublicApi = (
     identity::Public,
     scheduling::Public,
     messaging::Public,
+    time::Public,
 );
 
 /// Operations on the internal listener: one line per domain.
@@ -48,6 +54,7 @@ pub type InternalApi = (
     identity::Internal,
     scheduling::Internal,
     messaging::Internal,
+    time::Internal,
 );
 
 const DESCRIPTION: &str = "The backend of small service businesses and agencies: identity, scheduling, \
