@@ -30,6 +30,7 @@ pub struct ProjectsApi;
 #[OpenApi(prefix_path = "/api/v1/orgs", tag = "ApiTags::Time")]
 impl ProjectsApi {
     /// The organization's projects, oldest first (members).
+    #[allow(clippy::too_many_arguments)]
     #[oai(
         path = "/:org_id/projects",
         method = "get",

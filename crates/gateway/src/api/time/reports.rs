@@ -27,6 +27,7 @@ impl ReportsApi {
     /// organization's time zone, grouped, with the total over every group
     /// (members). Running timers count once stopped. The range may span at
     /// most 1098 days (422 naming `to`, as for `to` before `from`).
+    #[allow(clippy::too_many_arguments)]
     #[oai(
         path = "/:org_id/reports/summary",
         method = "get",
