@@ -97,7 +97,13 @@ static LISTENERS: LazyLock<Mutex<HashMap<SocketAddr, Listener>>> =
 
 /// Records that `addr` is a `listener`: responses from it are checked
 /// against that listener's spec.
+///
+/// The spec is loaded and compiled here, as the gateway starts, rather than
+/// on the first response checked: compiling it takes a noticeable part of a
+/// second in a debug build, and a test timing its first requests (a rate
+/// limit's window) must not have that pause between them.
 pub fn register_listener(addr: SocketAddr, listener: Listener) {
+    spec(listener);
     LISTENERS
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
