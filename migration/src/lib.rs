@@ -17,6 +17,7 @@ mod m20261122_000006_messaging_chat;
 mod m20261122_000007_messaging_files;
 mod m20261122_000008_messaging_notifications;
 mod m20261122_000009_time_tracking;
+mod m20261122_000010_time_imports;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000007_messaging_files::Migration),
             Box::new(m20261122_000008_messaging_notifications::Migration),
             Box::new(m20261122_000009_time_tracking::Migration),
+            Box::new(m20261122_000010_time_imports::Migration),
         ]
     }
 }

@@ -73,6 +73,12 @@ pub enum Error {
     /// After rounding, the entry has no length.
     #[error("the entry must end after it starts (after rounding)")]
     TooShort,
+    /// No such import in the organization's history.
+    #[error("import not found")]
+    ImportNotFound,
+    /// The CSV export could not be written.
+    #[error("the CSV could not be written")]
+    CsvWrite(#[source] csv_async::Error),
     /// Organization access refused (or a role too weak for the operation).
     #[error(transparent)]
     Access(#[from] AccessError),
@@ -125,7 +131,8 @@ impl DomainError for Error {
             | Self::ProjectNotFound
             | Self::TaskNotFound
             | Self::CommentNotFound
-            | Self::EntryNotFound => K::NotFound,
+            | Self::EntryNotFound
+            | Self::ImportNotFound => K::NotFound,
             Self::ClientInUse
             | Self::ProjectInUse
             | Self::TaskInUse
@@ -138,6 +145,7 @@ impl DomainError for Error {
             | Self::NotBillable => K::Conflict,
             Self::Locked | Self::NotOwner | Self::NotAuthor => K::Forbidden,
             Self::Access(e) => e.kind(),
+            Self::CsvWrite(_) => K::Internal,
             Self::Database(e) => db_error_kind(e),
         }
     }
@@ -164,8 +172,9 @@ impl DomainError for Error {
             Self::NotOwner => "time_entry.not_owner",
             Self::NotAuthor => "task_comment.not_author",
             Self::TooShort => "time_entry.too_short",
+            Self::ImportNotFound => "time_import.not_found",
             Self::Access(e) => e.code(),
-            Self::Database(_) => "internal",
+            Self::CsvWrite(_) | Self::Database(_) => "internal",
         }
     }
 
@@ -195,5 +204,7 @@ mod tests {
         assert_eq!(Error::admin_required().kind().status(), 403);
         assert_eq!(Error::admin_required().code(), "org.role_required");
         assert_eq!(Error::TimerRunning.kind().status(), 409);
+        assert_eq!(Error::ImportNotFound.kind().status(), 404);
+        assert_eq!(Error::ImportNotFound.code(), "time_import.not_found");
     }
 }

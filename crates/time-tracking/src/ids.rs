@@ -26,3 +26,7 @@ typed_id!(
     /// A span of time a member worked (or a running timer).
     TimeEntryId
 );
+typed_id!(
+    /// One CSV import, in the organization's import history.
+    ImportId
+);

@@ -9,11 +9,18 @@
 //! handler checks access by hand and another organization's ids are simply
 //! not found. Admin-only rules ask the access for the role.
 //!
+//! In bulk: CSV imports of clients, projects and time entries with their
+//! history, and a streamed CSV export of time entries
+//! ([`service::CsvService`], columns in [`columns`]); bulk changes to tasks
+//! and clients by id list (`TaskService::bulk`, `AgencyClientService::bulk`).
+//!
 //! The pure parts: [`rounding`] (the organization's rounding grid),
 //! [`calendar`] (local days and weeks as arithmetic the database can do)
-//! and [`money`] (what an entry is worth).
+//! and [`money`] (what an entry is worth); [`columns`] documents the CSV
+//! files imports read and the export writes.
 
 pub mod calendar;
+pub mod columns;
 pub(crate) mod entities;
 pub mod error;
 pub mod ids;

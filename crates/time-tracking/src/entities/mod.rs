@@ -5,4 +5,5 @@ pub mod project;
 pub mod task;
 pub mod task_comment;
 pub mod time_entry;
+pub mod time_import;
 pub mod time_settings;

@@ -7,7 +7,9 @@
 //! bytes; the tests below hold serde and the schema to the same output.
 
 mod billing;
+mod bulk;
 mod client;
+mod import;
 mod project;
 mod report;
 mod settings;
@@ -15,7 +17,14 @@ mod task;
 mod time_entry;
 
 pub use billing::BillableEntry;
+pub use bulk::{
+    BulkClientAction, BulkClients, BulkItemResult, BulkOutcome, BulkReport, BulkTaskAction,
+    BulkTasks,
+};
 pub use client::{AgencyClientFilter, AgencyClientView, CreateAgencyClient, UpdateAgencyClient};
+pub use import::{
+    ImportKind, ImportOptions, ImportReport, ImportRowError, ImportStatus, ImportSummary,
+};
 pub use project::{
     CreateProject, ProjectFilter, ProjectStatus, ProjectView, UpdateProject, is_color,
 };

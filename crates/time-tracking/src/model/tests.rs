@@ -191,3 +191,29 @@ fn reports() {
         });
     }
 }
+
+#[test]
+fn bulk_reports() {
+    for outcome in [
+        BulkOutcome::Ok,
+        BulkOutcome::NotFound,
+        BulkOutcome::Conflict,
+    ] {
+        for set in [true, false] {
+            let view = assert_same_json(&BulkReport {
+                ok: 1,
+                not_found: 0,
+                conflict: u32::from(set),
+                results: vec![BulkItemResult {
+                    id: uuid::Uuid::now_v7(),
+                    outcome,
+                    code: set.then(|| "task.in_use".into()),
+                    reason: set.then(|| "time was logged on this task".into()),
+                }],
+            });
+            if !set {
+                assert!(view["results"][0].get("code").is_none());
+            }
+        }
+    }
+}

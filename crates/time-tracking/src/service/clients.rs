@@ -1,20 +1,29 @@
 //! The agency's clients.
 
-use std::sync::Arc;
+use std::{collections::HashSet, sync::Arc};
+
+use chrono::{DateTime, Utc};
 
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect, TransactionSession, TransactionTrait,
+    sea_query::{Expr, ExprTrait, Query},
 };
 use trellis_kernel::{Page, PageRequest, ports::OrgAccess};
+use uuid::Uuid;
 use validator::Validate;
 
-use super::{TimeTrackingDeps, after, optional_text, text};
+use super::{TimeTrackingDeps, after, bulk, optional_text, text};
 use crate::{
-    entities::agency_client,
+    entities::{agency_client, project},
     error::{Error, Result},
     ids::AgencyClientId,
-    model::{AgencyClientFilter, AgencyClientView, CreateAgencyClient, UpdateAgencyClient},
+    model::{
+        AgencyClientFilter, AgencyClientView, BulkClientAction, BulkClients, BulkReport,
+        CreateAgencyClient, UpdateAgencyClient,
+    },
     money::MAX_RATE_MINOR,
     view,
 };
@@ -43,6 +52,27 @@ pub(crate) async fn client_row(
         .ok_or(Error::ClientNotFound)
 }
 
+/// The row a validated [`CreateAgencyClient`] becomes (create and import).
+pub(crate) fn new_client(
+    access: &OrgAccess,
+    cmd: CreateAgencyClient,
+    now: DateTime<Utc>,
+) -> Result<agency_client::ActiveModel> {
+    Ok(agency_client::ActiveModel {
+        id: Set(AgencyClientId::new()),
+        org_id: Set(access.org_id()),
+        name: Set(text("name", &cmd.name, 200)?),
+        email: Set(cmd.email.map(String::from)),
+        phone: Set(cmd.phone.map(String::from)),
+        address: Set(optional_text(cmd.address)),
+        currency: Set(cmd.currency.into_string()),
+        hourly_rate_minor: Set(cmd.hourly_rate_minor),
+        archived: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+}
+
 /// The agency's clients.
 #[derive(Debug, Clone)]
 pub struct AgencyClientService {
@@ -63,22 +93,9 @@ impl AgencyClientService {
         cmd: CreateAgencyClient,
     ) -> Result<AgencyClientView> {
         cmd.validate()?;
-        let now = self.deps.clock.now();
-        let row = agency_client::ActiveModel {
-            id: Set(AgencyClientId::new()),
-            org_id: Set(access.org_id()),
-            name: Set(text("name", &cmd.name, 200)?),
-            email: Set(cmd.email.map(String::from)),
-            phone: Set(cmd.phone.map(String::from)),
-            address: Set(optional_text(cmd.address)),
-            currency: Set(cmd.currency.into_string()),
-            hourly_rate_minor: Set(cmd.hourly_rate_minor),
-            archived: Set(false),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(db)
-        .await?;
+        let row = new_client(access, cmd, self.deps.clock.now())?
+            .insert(db)
+            .await?;
         Ok(view::client(row))
     }
 
@@ -187,5 +204,82 @@ impl AgencyClientService {
             return Err(Error::ClientNotFound);
         }
         Ok(())
+    }
+
+    /// Archives, unarchives or deletes many clients (admins) in one
+    /// transaction: a result per distinct id, in the order given. Another
+    /// organization's ids are `not_found`; a client with projects is not
+    /// deleted (`conflict`, `agency_client.in_use`): archive it instead.
+    #[tracing::instrument(skip_all, fields(org = %access.org_id(), action = ?cmd.action))]
+    pub async fn bulk<C: ConnectionTrait + TransactionTrait>(
+        &self,
+        db: &C,
+        access: &OrgAccess,
+        cmd: BulkClients,
+    ) -> Result<BulkReport> {
+        bulk::require_admin(access)?;
+        let ids = bulk::distinct(&cmd.ids)?;
+        let now = self.deps.clock.now();
+        let txn = db.begin().await?;
+        let (done, refused) = match cmd.action {
+            BulkClientAction::Archive | BulkClientAction::Unarchive => {
+                let updated = agency_client::Entity::update_many()
+                    .col_expr(
+                        agency_client::Column::Archived,
+                        Expr::value(cmd.action == BulkClientAction::Archive),
+                    )
+                    .col_expr(agency_client::Column::UpdatedAt, Expr::value(now))
+                    .filter(agency_client::Column::OrgId.eq(access.org_id()))
+                    .filter(agency_client::Column::Id.is_in(ids.clone()))
+                    .exec_with_returning(&txn)
+                    .await?;
+                (
+                    updated
+                        .into_iter()
+                        .map(|c| c.id.0)
+                        .collect::<HashSet<Uuid>>(),
+                    HashSet::new(),
+                )
+            }
+            BulkClientAction::Delete => {
+                let unused = Expr::exists(
+                    Query::select()
+                        .expr(Expr::val(1))
+                        .from(project::Entity)
+                        .and_where(
+                            Expr::col((project::Entity, project::Column::ClientId))
+                                .equals((agency_client::Entity, agency_client::Column::Id)),
+                        )
+                        .to_owned(),
+                )
+                .not();
+                let deleted = agency_client::Entity::delete_many()
+                    .filter(agency_client::Column::OrgId.eq(access.org_id()))
+                    .filter(agency_client::Column::Id.is_in(ids.clone()))
+                    .filter(unused)
+                    .exec_with_returning(&txn)
+                    .await
+                    .map_err(Error::in_use(Error::ClientInUse))?;
+                let left: Vec<AgencyClientId> = agency_client::Entity::find()
+                    .select_only()
+                    .column(agency_client::Column::Id)
+                    .filter(agency_client::Column::OrgId.eq(access.org_id()))
+                    .filter(agency_client::Column::Id.is_in(ids.clone()))
+                    .into_tuple()
+                    .all(&txn)
+                    .await?;
+                (
+                    deleted.into_iter().map(|c| c.id.0).collect(),
+                    left.into_iter().map(|id| id.0).collect(),
+                )
+            }
+        };
+        txn.commit().await?;
+        Ok(bulk::report(
+            ids.into_iter().map(|id| id.0),
+            &done,
+            &refused,
+            &Error::ClientInUse,
+        ))
     }
 }

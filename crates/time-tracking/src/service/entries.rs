@@ -31,7 +31,7 @@ use chrono::{DateTime, Utc};
 use poem_openapi::types::MaybeUndefined;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    IntoActiveModel, ModelTrait, QueryFilter, QueryOrder, QuerySelect, TransactionSession,
+    IntoActiveModel, ModelTrait, QueryFilter, QueryOrder, QuerySelect, Select, TransactionSession,
     TransactionTrait, sea_query::Query,
 };
 use trellis_kernel::{
@@ -50,7 +50,7 @@ use super::{
     tasks::task_row,
 };
 use crate::{
-    entities::{project, time_entry},
+    entities::{agency_client, project, time_entry},
     error::{Error, Result},
     ids::{ProjectId, TaskId, TimeEntryId},
     model::{
@@ -61,18 +61,103 @@ use crate::{
 };
 
 /// What an entry is booked on: its project, task and the rate snapshot.
-struct Booking {
-    project: ProjectId,
-    task: Option<TaskId>,
-    rate_minor: Option<i64>,
-    currency: String,
+#[derive(Debug, Clone)]
+pub(crate) struct Booking {
+    pub project: ProjectId,
+    pub task: Option<TaskId>,
+    pub rate_minor: Option<i64>,
+    pub currency: String,
+}
+
+impl Booking {
+    /// The booking on a project (of `client`): the project's rate, else
+    /// its client's, in the client's currency.
+    pub fn of(
+        project: &project::Model,
+        client: &agency_client::Model,
+        task: Option<TaskId>,
+    ) -> Self {
+        Self {
+            project: project.id,
+            task,
+            rate_minor: project.hourly_rate_minor.or(client.hourly_rate_minor),
+            currency: client.currency.clone(),
+        }
+    }
+}
+
+/// The row of a new stopped entry (create and import); `span` is rounded
+/// and checked already.
+pub(crate) fn new_entry(
+    access: &OrgAccess,
+    user: UserId,
+    booking: Booking,
+    description: Option<String>,
+    (start, end, seconds): Span,
+    billable: bool,
+    now: DateTime<Utc>,
+) -> time_entry::ActiveModel {
+    time_entry::ActiveModel {
+        id: Set(TimeEntryId::new()),
+        org_id: Set(access.org_id()),
+        user_id: Set(user),
+        project_id: Set(booking.project),
+        task_id: Set(booking.task),
+        description: Set(optional_text(description)),
+        start_at: Set(start),
+        end_at: Set(Some(end)),
+        duration_seconds: Set(Some(seconds)),
+        billable: Set(billable),
+        rate_minor: Set(booking.rate_minor),
+        currency: Set(booking.currency),
+        billed_invoice_id: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+}
+
+/// The organization's entries that `filter` selects (unordered).
+pub(crate) fn filtered(access: &OrgAccess, filter: &TimeEntryFilter) -> Select<time_entry::Entity> {
+    use time_entry::Column as C;
+    let mut select = time_entry::Entity::find().filter(C::OrgId.eq(access.org_id()));
+    if let Some(user) = filter.user_id {
+        select = select.filter(C::UserId.eq(user));
+    }
+    if let Some(project) = filter.project_id {
+        select = select.filter(C::ProjectId.eq(project));
+    }
+    if let Some(client) = filter.client_id {
+        select = select.filter(
+            C::ProjectId.in_subquery(
+                Query::select()
+                    .column(project::Column::Id)
+                    .from(project::Entity)
+                    .and_where(project::Column::OrgId.eq(access.org_id()))
+                    .and_where(project::Column::ClientId.eq(client))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(task) = filter.task_id {
+        select = select.filter(C::TaskId.eq(task));
+    }
+    if let Some(billable) = filter.billable {
+        select = select.filter(C::Billable.eq(billable));
+    }
+    if let Some(from) = filter.from {
+        select = select.filter(C::StartAt.gte(from));
+    }
+    if let Some(to) = filter.to {
+        select = select.filter(C::StartAt.lt(to));
+    }
+    select
 }
 
 /// A stopped entry's span once rounded: start, end, seconds.
-type Span = (DateTime<Utc>, DateTime<Utc>, i64);
+pub(crate) type Span = (DateTime<Utc>, DateTime<Utc>, i64);
 
 /// Rounds a stopped entry's instants and checks what is left.
-fn span(settings: &Settings, start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Span> {
+pub(crate) fn span(settings: &Settings, start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Span> {
     let start = rounding::snap(start, settings.rounding);
     let end = rounding::snap(end, settings.rounding);
     Ok((start, end, length(start, end)?))
@@ -198,12 +283,7 @@ impl TimeEntryService {
         }
         let client = client_row(db, access, project.client_id).await?;
         self.check_task(db, access, project.id, task).await?;
-        let booking = Booking {
-            project: project.id,
-            task,
-            rate_minor: project.hourly_rate_minor.or(client.hourly_rate_minor),
-            currency: client.currency,
-        };
+        let booking = Booking::of(&project, &client, task);
         Ok((project, booking))
     }
 
@@ -268,23 +348,15 @@ impl TimeEntryService {
             return Err(Error::Locked);
         }
         check_overlap(&txn, &settings, access, user, (start, Some(end)), None).await?;
-        let row = time_entry::ActiveModel {
-            id: Set(TimeEntryId::new()),
-            org_id: Set(access.org_id()),
-            user_id: Set(user),
-            project_id: Set(booking.project),
-            task_id: Set(booking.task),
-            description: Set(optional_text(cmd.description)),
-            start_at: Set(start),
-            end_at: Set(Some(end)),
-            duration_seconds: Set(Some(seconds)),
-            billable: Set(cmd.billable.unwrap_or(project.billable)),
-            rate_minor: Set(booking.rate_minor),
-            currency: Set(booking.currency),
-            billed_invoice_id: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
+        let row = new_entry(
+            access,
+            user,
+            booking,
+            cmd.description,
+            (start, end, seconds),
+            cmd.billable.unwrap_or(project.billable),
+            now,
+        )
         .insert(&txn)
         .await?;
         txn.commit().await?;
@@ -310,37 +382,7 @@ impl TimeEntryService {
         page: &PageRequest,
     ) -> Result<Page<TimeEntryView>> {
         use time_entry::Column as C;
-        let mut select = time_entry::Entity::find().filter(C::OrgId.eq(access.org_id()));
-        if let Some(user) = filter.user_id {
-            select = select.filter(C::UserId.eq(user));
-        }
-        if let Some(project) = filter.project_id {
-            select = select.filter(C::ProjectId.eq(project));
-        }
-        if let Some(client) = filter.client_id {
-            select = select.filter(
-                C::ProjectId.in_subquery(
-                    Query::select()
-                        .column(project::Column::Id)
-                        .from(project::Entity)
-                        .and_where(project::Column::OrgId.eq(access.org_id()))
-                        .and_where(project::Column::ClientId.eq(client))
-                        .to_owned(),
-                ),
-            );
-        }
-        if let Some(task) = filter.task_id {
-            select = select.filter(C::TaskId.eq(task));
-        }
-        if let Some(billable) = filter.billable {
-            select = select.filter(C::Billable.eq(billable));
-        }
-        if let Some(from) = filter.from {
-            select = select.filter(C::StartAt.gte(from));
-        }
-        if let Some(to) = filter.to {
-            select = select.filter(C::StartAt.lt(to));
-        }
+        let mut select = filtered(access, &filter);
         if let Some((start, id)) = after::<(DateTime<Utc>, TimeEntryId)>(page)? {
             select = select.filter(
                 Condition::any()

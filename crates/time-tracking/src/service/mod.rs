@@ -4,7 +4,9 @@
 //! ids are simply not found.
 
 mod billing;
+mod bulk;
 mod clients;
+mod csv;
 mod entries;
 mod projects;
 mod reports;
@@ -14,7 +16,12 @@ mod tasks;
 use std::sync::Arc;
 
 pub use billing::BillableTimeService;
+pub use bulk::MAX_BULK_IDS;
 pub use clients::AgencyClientService;
+pub use csv::{
+    CsvService, CsvStream, EXPORT_PAGE_ROWS, IMPORT_BATCH_ROWS, MAX_IMPORT_ROWS,
+    MAX_REPORTED_ERRORS,
+};
 pub use entries::TimeEntryService;
 pub use projects::ProjectService;
 pub use reports::ReportService;
@@ -58,6 +65,8 @@ pub struct TimeTracking {
     pub reports: ReportService,
     /// Unbilled time for invoices.
     pub billing: BillableTimeService,
+    /// CSV imports (and their history) and the time-entry export.
+    pub csv: CsvService,
 }
 
 impl TimeTracking {
@@ -71,7 +80,8 @@ impl TimeTracking {
             entries: TimeEntryService::new(deps.clone()),
             settings: TimeSettingsService::new(deps.clone()),
             reports: ReportService::new(deps.clone()),
-            billing: BillableTimeService::new(deps),
+            billing: BillableTimeService::new(deps.clone()),
+            csv: CsvService::new(deps),
         }
     }
 }

@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
     QueryFilter, QueryOrder, QuerySelect,
@@ -13,7 +15,7 @@ use super::{TimeTrackingDeps, after, clients::check_rate, clients::client_row, t
 use crate::{
     entities::project,
     error::{Error, Result},
-    ids::ProjectId,
+    ids::{AgencyClientId, ProjectId},
     model::{CreateProject, ProjectFilter, ProjectStatus, ProjectView, UpdateProject, is_color},
     view,
 };
@@ -32,10 +34,34 @@ pub(crate) async fn project_row(
 }
 
 /// A code as stored: trimmed; blank is none.
-fn code(value: Option<String>) -> Option<String> {
+pub(crate) fn code(value: Option<String>) -> Option<String> {
     value
         .map(|c| c.trim().to_string())
         .filter(|c| !c.is_empty())
+}
+
+/// The row a validated [`CreateProject`] becomes, for a client of the
+/// organization already checked (create and import).
+pub(crate) fn new_project(
+    access: &OrgAccess,
+    client: AgencyClientId,
+    cmd: CreateProject,
+    now: DateTime<Utc>,
+) -> Result<project::ActiveModel> {
+    Ok(project::ActiveModel {
+        id: Set(ProjectId::new()),
+        org_id: Set(access.org_id()),
+        client_id: Set(client),
+        name: Set(text("name", &cmd.name, 200)?),
+        code: Set(code(cmd.code)),
+        status: Set(ProjectStatus::Active),
+        billable: Set(cmd.billable.unwrap_or(true)),
+        hourly_rate_minor: Set(cmd.hourly_rate_minor),
+        budget_hours: Set(cmd.budget_hours),
+        color: Set(cmd.color.map(|c| c.to_ascii_lowercase())),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
 }
 
 /// Projects.
@@ -59,24 +85,10 @@ impl ProjectService {
     ) -> Result<ProjectView> {
         cmd.validate()?;
         let client = client_row(db, access, cmd.client_id).await?;
-        let now = self.deps.clock.now();
-        let row = project::ActiveModel {
-            id: Set(ProjectId::new()),
-            org_id: Set(access.org_id()),
-            client_id: Set(client.id),
-            name: Set(text("name", &cmd.name, 200)?),
-            code: Set(code(cmd.code)),
-            status: Set(ProjectStatus::Active),
-            billable: Set(cmd.billable.unwrap_or(true)),
-            hourly_rate_minor: Set(cmd.hourly_rate_minor),
-            budget_hours: Set(cmd.budget_hours),
-            color: Set(cmd.color.map(|c| c.to_ascii_lowercase())),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(db)
-        .await
-        .map_err(Error::unique(Error::ProjectCodeTaken))?;
+        let row = new_project(access, client.id, cmd, self.deps.clock.now())?
+            .insert(db)
+            .await
+            .map_err(Error::unique(Error::ProjectCodeTaken))?;
         Ok(view::project(row))
     }
 

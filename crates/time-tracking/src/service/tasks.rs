@@ -1,22 +1,27 @@
 //! Tasks and their comments.
 
-use std::sync::Arc;
+use std::{collections::HashSet, sync::Arc};
 
+use poem_openapi::types::MaybeUndefined;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect, TransactionSession, TransactionTrait,
+    sea_query::{Expr, ExprTrait, Query},
 };
 use trellis_kernel::{FieldError, Page, PageRequest, id::UserId, ports::OrgAccess};
+use uuid::Uuid;
 use validator::Validate;
 
-use super::{TimeTrackingDeps, after, optional_text, projects::project_row, text};
+use super::{TimeTrackingDeps, after, bulk, optional_text, projects::project_row, text};
 use crate::{
-    entities::{task, task_comment},
+    entities::{task, task_comment, time_entry},
     error::{Error, Result},
     ids::{CommentId, TaskId},
     model::{
-        CommentBody, CommentView, CreateTask, TaskFilter, TaskPriority, TaskStatus, TaskView,
-        UpdateTask,
+        BulkReport, BulkTaskAction, BulkTasks, CommentBody, CommentView, CreateTask, TaskFilter,
+        TaskPriority, TaskStatus, TaskView, UpdateTask,
     },
     view,
 };
@@ -228,6 +233,97 @@ impl TaskService {
             return Err(Error::TaskNotFound);
         }
         Ok(())
+    }
+
+    /// Sets the status or assignee of many tasks, or deletes them (admins),
+    /// in one transaction: a result per distinct id, in the order given.
+    /// Another organization's ids are `not_found`; a task with time logged
+    /// on it is not deleted (`conflict`, `task.in_use`). A missing `status`
+    /// or `assignee_id`, or an assignee who is not a member, refuses the
+    /// whole request (422).
+    #[tracing::instrument(skip_all, fields(org = %access.org_id(), action = ?cmd.action))]
+    pub async fn bulk<C: ConnectionTrait + TransactionTrait>(
+        &self,
+        db: &C,
+        access: &OrgAccess,
+        cmd: BulkTasks,
+    ) -> Result<BulkReport> {
+        bulk::require_admin(access)?;
+        let ids = bulk::distinct(&cmd.ids)?;
+        let now = self.deps.clock.now();
+        let mut update =
+            task::Entity::update_many().col_expr(task::Column::UpdatedAt, Expr::value(now));
+        match cmd.action {
+            BulkTaskAction::SetStatus => {
+                let status = cmd
+                    .status
+                    .ok_or_else(|| Error::field("status", "is required to set the status"))?;
+                update = update.col_expr(task::Column::Status, Expr::value(status));
+            }
+            BulkTaskAction::SetAssignee => {
+                let assignee = match cmd.assignee_id {
+                    MaybeUndefined::Undefined => {
+                        return Err(Error::field(
+                            "assignee_id",
+                            "is required to set the assignee (null unassigns)",
+                        ));
+                    }
+                    MaybeUndefined::Null => None,
+                    MaybeUndefined::Value(user) => Some(user),
+                };
+                self.check_assignee(access, assignee).await?;
+                update = update.col_expr(task::Column::AssigneeId, Expr::value(assignee));
+            }
+            BulkTaskAction::Delete => {}
+        }
+        let txn = db.begin().await?;
+        let (done, refused) = if cmd.action == BulkTaskAction::Delete {
+            let unused = Expr::exists(
+                Query::select()
+                    .expr(Expr::val(1))
+                    .from(time_entry::Entity)
+                    .and_where(
+                        Expr::col((time_entry::Entity, time_entry::Column::TaskId))
+                            .equals((task::Entity, task::Column::Id)),
+                    )
+                    .to_owned(),
+            )
+            .not();
+            let deleted = task::Entity::delete_many()
+                .filter(task::Column::OrgId.eq(access.org_id()))
+                .filter(task::Column::Id.is_in(ids.clone()))
+                .filter(unused)
+                .exec_with_returning(&txn)
+                .await
+                .map_err(Error::in_use(Error::TaskInUse))?;
+            let done: HashSet<Uuid> = deleted.into_iter().map(|t| t.id.0).collect();
+            let left: Vec<TaskId> = task::Entity::find()
+                .select_only()
+                .column(task::Column::Id)
+                .filter(task::Column::OrgId.eq(access.org_id()))
+                .filter(task::Column::Id.is_in(ids.clone()))
+                .into_tuple()
+                .all(&txn)
+                .await?;
+            (done, left.into_iter().map(|id| id.0).collect())
+        } else {
+            let updated = update
+                .filter(task::Column::OrgId.eq(access.org_id()))
+                .filter(task::Column::Id.is_in(ids.clone()))
+                .exec_with_returning(&txn)
+                .await?;
+            (
+                updated.into_iter().map(|t| t.id.0).collect(),
+                HashSet::new(),
+            )
+        };
+        txn.commit().await?;
+        Ok(bulk::report(
+            ids.into_iter().map(|id| id.0),
+            &done,
+            &refused,
+            &Error::TaskInUse,
+        ))
     }
 
     /// A task's comments, oldest first.
