@@ -421,7 +421,13 @@ fn realtime_schemas() -> Response {
 }
 
 #[poem::handler]
-fn metrics(state: Data<&AppState>) -> Response {
+async fn metrics(state: Data<&AppState>) -> Response {
+    // Sampled when scraped, like the pool: the delivery loop need not ask
+    // the database for the queue's age on every pass.
+    match state.notifications.worker.queue_age(&state.db).await {
+        Ok(age) => state.metrics.delivery_queue_age(age),
+        Err(err) => tracing::warn!(error = %err, "notification queue age unknown"),
+    }
     Response::builder()
         .status(StatusCode::OK)
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")

@@ -119,8 +119,8 @@ pub fn channels(config: &Config) -> Result<Channels, StartupError> {
 }
 
 /// Sends due deliveries until `shutdown`: a pass every `poll`, and at once
-/// again while passes find full batches. Counts attempts and the queue's
-/// age on `/metrics`.
+/// again while passes find full batches. Counts attempts on `/metrics` (the
+/// queue's age is sampled there, when scraped).
 pub async fn run(
     db: sea_orm::DatabaseConnection,
     worker: Arc<DeliveryWorker>,
@@ -134,10 +134,6 @@ pub async fn run(
             _ = tokio::time::sleep(poll) => {}
         }
         loop {
-            match worker.queue_age(&db).await {
-                Ok(age) => metrics.delivery_queue_age(age),
-                Err(err) => tracing::warn!(error = %err, "notification queue age unknown"),
-            }
             match worker.run_once(&db, BATCH).await {
                 Ok(report) => {
                     for ((channel, outcome), n) in &report.outcomes {

@@ -202,16 +202,17 @@ impl NotificationConsumer {
         if away.is_empty() {
             return Ok(());
         }
-        let people = self
+        // One lookup for the members away and the sender's name.
+        let mut asked = away;
+        asked.push(created.sender_id);
+        let (senders, people): (Vec<Recipient>, Vec<Recipient>) = self
             .people
-            .recipients(txn, &away)
-            .await
-            .map_err(db_failure)?;
-        let sender_name = self
-            .people
-            .recipients(txn, &[created.sender_id])
+            .recipients(txn, &asked)
             .await
             .map_err(db_failure)?
+            .into_iter()
+            .partition(|r| r.user_id == Some(created.sender_id));
+        let sender_name = senders
             .into_iter()
             .next()
             .map(|s| s.name)
