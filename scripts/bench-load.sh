@@ -11,9 +11,11 @@
 #   3. seeds one professional: user, profile and service through the API, a
 #      client and 10,000 appointments with SQL;
 #   4. captures the statements of one request with log_statement=all and runs
-#      them with pgbench (prepared, like sqlx) at BENCH_CONNECTIONS clients;
+#      them with pgbench (prepared, like sqlx) at BENCH_CONNECTIONS and at
+#      BENCH_LOW_CONNECTIONS clients, p50/p99 from its per-transaction logs;
 #   5. runs wrk at BENCH_CONNECTIONS and BENCH_LOW_CONNECTIONS connections;
-#   6. prints tps, req/s, p50/p99, the ratio and the gateway's RSS.
+#   6. prints tps, req/s, p50/p99 of both, the ratio and the gateway's RSS
+#      (private and file-backed).
 # Everything listens on 127.0.0.1 only; every load run is bounded in time;
 # whatever it started is stopped on exit.
 #
@@ -213,6 +215,11 @@ ITEMS=$(curl -fsS --max-time 10 "$URL" -H "authorization: Bearer $TOKEN" \
 
 rss() { awk -v k="$1:" '$1 == k {printf "%.1f", $2 / 1024}' "/proc/$GATEWAY_PID/status"; }
 RSS_IDLE=$(rss VmRSS)
+# Of which private (heap, stacks: what one more instance costs) and mapped
+# from files (the executable's pages, shared by every instance on the box and
+# dropped by the kernel under memory pressure).
+RSS_IDLE_ANON=$(rss RssAnon)
+RSS_IDLE_FILE=$(rss RssFile)
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # 4. Capture the statements of one request, then pgbench them -----------------
@@ -273,21 +280,40 @@ sed 's/^/    /' "$WORK/request.sql" >&2
 
 tps_of() { sed -n 's/^tps = \([0-9]*\.[0-9]\).*/\1/p' "$1" | tail -1; }
 pgbench_run() { # clients, seconds, output
+  local threads=$THREADS
+  [ "$1" -lt "$threads" ] && threads=$1
+  rm -f "$3".log*
   timeout $(($2 + GRACE)) pgbench -n -M prepared -h 127.0.0.1 -p "$PG_PORT" -U postgres \
-    -c "$1" -j "$THREADS" -T "$2" -f "$WORK/request.sql" trellis >"$3" 2>&1 \
+    -c "$1" -j "$threads" -T "$2" -f "$WORK/request.sql" --log --log-prefix="$3.log" trellis >"$3" 2>&1 \
     || die "pgbench failed: $(tail -5 "$3")"
+}
+# p50 and p99 in ms of a pgbench run, from its per-transaction logs (the third
+# field is the latency in µs): the database's own tail, to set the gateway's
+# against on the same machine.
+pgbench_percentiles() { # output of pgbench_run
+  cat "$1".log* | python3 -c '
+import sys
+lat = sorted(int(line.split()[2]) for line in sys.stdin if line.strip())
+pick = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] / 1000
+print(f"{pick(0.50):.3f} {pick(0.99):.3f}")'
 }
 log "pgbench: $CONNS clients, ${DURATION}s"
 pgbench_run "$CONNS" "$DURATION" "$WORK/pgbench.txt"
 PG_TPS=$(tps_of "$WORK/pgbench.txt")
-PG_LAT=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$WORK/pgbench.txt")
+read -r PG_P50 PG_P99 < <(pgbench_percentiles "$WORK/pgbench.txt")
+# The same statements at the low connection count: the database's tail there
+# bounds the gateway's.
+log "pgbench: $LOW_CONNS clients, ${DURATION}s"
+pgbench_run "$LOW_CONNS" "$DURATION" "$WORK/pgbench-low.txt"
+PG_LOW_TPS=$(tps_of "$WORK/pgbench-low.txt")
+read -r PG_LOW_P50 PG_LOW_P99 < <(pgbench_percentiles "$WORK/pgbench-low.txt")
 PG_POOL_TPS=""
 if [ "$POOL" != "$CONNS" ]; then
   # The gateway never holds more than POOL connections: pgbench with as many.
   log "pgbench: $POOL clients (the gateway's pool), ${DURATION}s"
   pgbench_run "$POOL" "$DURATION" "$WORK/pgbench-pool.txt"
   PG_POOL_TPS=$(tps_of "$WORK/pgbench-pool.txt")
-  PG_POOL_LAT=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' "$WORK/pgbench-pool.txt")
+  read -r PG_POOL_P50 PG_POOL_P99 < <(pgbench_percentiles "$WORK/pgbench-pool.txt")
 fi
 PG_BEST=$(python3 -c 'import sys; print(max(float(x) for x in sys.argv[1:] if x))' "$PG_TPS" "$PG_POOL_TPS")
 PER_STATEMENT=""
@@ -368,11 +394,12 @@ row() { printf '%-36s %12s %10s %10s %8s\n' "$@"; }
   echo "GET /api/v1/appointments?limit=50, $APPOINTMENTS appointments, $(nproc) CPUs, ${DURATION}s runs, gateway pool $POOL"
   echo "load average before the runs: $LOAD_BEFORE, niceness $(ps -o ni= -p $$ | tr -d ' ') (anything else running skews the figures)"
   row "run" "req/s, tps" "p50 ms" "p99 ms" "p99/p50"
-  row "pgbench, $STATEMENTS statements, $CONNS clients" "$PG_TPS" "avg $PG_LAT" "" ""
-  [ -z "$PG_POOL_TPS" ] || row "pgbench, $STATEMENTS statements, $POOL clients" "$PG_POOL_TPS" "avg $PG_POOL_LAT" "" ""
+  row "pgbench, $STATEMENTS statements, $CONNS clients" "$PG_TPS" "$PG_P50" "$PG_P99" "$(ratio "$PG_P99" "$PG_P50")"
+  [ -z "$PG_POOL_TPS" ] || row "pgbench, $STATEMENTS statements, $POOL clients" "$PG_POOL_TPS" "$PG_POOL_P50" "$PG_POOL_P99" "$(ratio "$PG_POOL_P99" "$PG_POOL_P50")"
+  row "pgbench, $STATEMENTS statements, $LOW_CONNS clients" "$PG_LOW_TPS" "$PG_LOW_P50" "$PG_LOW_P99" "$(ratio "$PG_LOW_P99" "$PG_LOW_P50")"
   row "gateway, wrk $CONNS connections" "$H_RPS" "$H_P50" "$H_P99" "$(ratio "$H_P99" "$H_P50")"
   row "gateway, wrk $LOW_CONNS connections" "$L_RPS" "$L_P50" "$L_P99" "$(ratio "$L_P99" "$L_P50")"
   echo "gateway at $CONNS connections / best pgbench: $(ratio "$H_RPS" "$PG_BEST")"
   [ -z "$PER_STATEMENT" ] || echo "pgbench at $CONNS clients:$PER_STATEMENT"
-  echo "gateway RSS: idle ${RSS_IDLE} MiB (seeded, before load), after load ${RSS_NOW} MiB, peak (VmHWM) ${RSS_PEAK} MiB"
+  echo "gateway RSS: idle ${RSS_IDLE} MiB (seeded, before load; private ${RSS_IDLE_ANON}, file-backed ${RSS_IDLE_FILE}), after load ${RSS_NOW} MiB, peak (VmHWM) ${RSS_PEAK} MiB"
 } | tee "$WORK/summary.txt"

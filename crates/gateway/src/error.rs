@@ -484,7 +484,7 @@ pub mod status {
     /// [`OptionalCaller`](crate::auth::OptionalCaller): 401 for a token
     /// that is present but not valid.
     pub const OPTIONAL_AUTH: u32 = UNAUTHORIZED;
-    /// [`Caller`](crate::auth::Caller) and `require_role(Staff)`: 401, 403.
+    /// [`StaffCaller`](crate::auth::StaffCaller): 401, 403.
     pub const STAFF: u32 = UNAUTHORIZED | FORBIDDEN;
     /// [`ProfessionalCaller`](crate::auth::ProfessionalCaller): 401, 404
     /// `professional.not_found`, and 503 from the profile lookup.

@@ -11,6 +11,7 @@
 //! | [`OptionalCaller`] | public operations that know a signed-in caller | 401 for a bad token, never a silent anonymous |
 //! | [`ProfessionalCaller`] | the caller's own scheduling data | 401, 404 `professional.not_found` |
 //! | [`OrgMember<R>`] | `/orgs/{org_id}/...` routes | 401, 400 bad id, 404 not a member, 403 role too weak |
+//! | [`StaffCaller`] | the operator's `/internal/*` operations | 401, 403 `auth.role_required` |
 //! | [`CronAuth`] | `/internal/cron/*` | 404 disabled, 401 wrong secret |
 
 /// The items every extractor built on [`Caller`] shares: it is the
@@ -37,11 +38,13 @@ mod caller;
 mod cron;
 mod org;
 mod professional;
+mod staff;
 
 pub use caller::{Caller, OptionalCaller};
 pub use cron::{CronAuth, check_cron_secret};
 pub use org::{OrgMember, role};
 pub use professional::ProfessionalCaller;
+pub use staff::StaffCaller;
 
 use chrono::{DateTime, Utc};
 use poem::Request;
@@ -100,7 +103,7 @@ pub(crate) struct VerifiedPrincipal(pub Principal);
 pub struct RefreshCookie(pub ApiKey);
 
 /// Fails with 403 unless the caller holds `role`.
-pub fn require_role(principal: &Principal, role: Role) -> Result<(), ApiError> {
+pub(crate) fn require_role(principal: &Principal, role: Role) -> Result<(), ApiError> {
     if principal.has_role(role) {
         Ok(())
     } else {

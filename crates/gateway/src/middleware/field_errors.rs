@@ -56,10 +56,17 @@ impl BodySchemas {
                     })
                     .and_then(|(_, media)| media.get("schema"));
                 if let (Some(id), Some(schema)) = (id, schema) {
-                    bodies.insert(id.to_string(), schema.clone());
+                    bodies.insert(id.to_string(), walked_part(schema));
                 }
             }
         }
+        let components = reachable(&bodies, &components)
+            .into_iter()
+            .filter_map(|name| {
+                let schema = walked_part(components.get(&name)?);
+                Some((name, schema))
+            })
+            .collect();
         Self { bodies, components }
     }
 
@@ -122,6 +129,65 @@ impl BodySchemas {
             _ => {}
         }
     }
+}
+
+/// The part of a schema that [`BodySchemas::walk`] reads: `$ref`, `allOf`,
+/// `properties`, `items` and `format`. The index lives as long as the
+/// process, and descriptions, examples and response schemas are most of a
+/// spec, so only this much is kept.
+fn walked_part(schema: &Value) -> Value {
+    let Some(schema) = schema.as_object() else {
+        return Value::Null;
+    };
+    let mut part = Map::new();
+    for (key, value) in schema {
+        let value = match (key.as_str(), value) {
+            ("properties", Value::Object(properties)) => Value::Object(
+                properties
+                    .iter()
+                    .map(|(name, schema)| (name.clone(), walked_part(schema)))
+                    .collect(),
+            ),
+            ("allOf", Value::Array(parts)) => Value::Array(parts.iter().map(walked_part).collect()),
+            ("items", schema) => walked_part(schema),
+            ("$ref" | "format", value) => value.clone(),
+            _ => continue,
+        };
+        part.insert(key.clone(), value);
+    }
+    Value::Object(part)
+}
+
+/// The component names that request bodies refer to, directly or through
+/// other components.
+fn reachable(bodies: &HashMap<String, Value>, components: &Map<String, Value>) -> Vec<String> {
+    fn refs<'a>(schema: &'a Value, found: &mut Vec<&'a str>) {
+        match schema {
+            Value::Object(map) => {
+                for (key, value) in map {
+                    match (key.as_str(), value) {
+                        ("$ref", Value::String(target)) => {
+                            found.push(target.rsplit('/').next().unwrap_or_default());
+                        }
+                        _ => refs(value, found),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|item| refs(item, found)),
+            _ => {}
+        }
+    }
+    let mut pending = Vec::new();
+    bodies.values().for_each(|body| refs(body, &mut pending));
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(name) = pending.pop() {
+        if seen.insert(name)
+            && let Some(schema) = components.get(name)
+        {
+            refs(schema, &mut pending);
+        }
+    }
+    seen.into_iter().map(String::from).collect()
 }
 
 /// See the module docs.
@@ -250,6 +316,42 @@ mod tests {
             .map(|e| e.field)
             .collect();
         assert_eq!(fields, ["client.email", "rules[1].start"]);
+    }
+
+    #[test]
+    fn the_index_keeps_only_what_request_bodies_reach() {
+        let mut spec = json!({
+            "paths": {"/x": {"post": {
+                "operationId": "book",
+                "requestBody": {"content": {"application/json; charset=utf-8": {"schema": {"$ref": "#/components/schemas/Book"}}}},
+                "responses": {"200": {"content": {"application/json; charset=utf-8": {"schema": {"$ref": "#/components/schemas/Receipt"}}}}}
+            }}},
+            "components": {"schemas": {
+                "Book": {"type": "object", "description": "a booking", "properties": {
+                    "client": {"$ref": "#/components/schemas/Client"}
+                }},
+                "Client": {"type": "object", "properties": {
+                    "email": {"type": "string", "format": "email", "example": "a@b.co"}
+                }},
+                "Receipt": {"type": "object", "properties": {"id": {"type": "string"}}}
+            }}
+        });
+        let index = BodySchemas::from_spec(&spec.to_string());
+        let mut names: Vec<_> = index.components.keys().cloned().collect();
+        names.sort();
+        assert_eq!(names, ["Book", "Client"]);
+        assert_eq!(
+            index.components["Client"],
+            json!({"properties": {"email": {"format": "email"}}})
+        );
+        let body = json!({"client": {"email": "nope"}});
+        assert_eq!(index.refused_fields("book", &body).len(), 1);
+        spec["components"]["schemas"]["Client"]["properties"]["email"]["format"] = json!("date");
+        assert!(
+            BodySchemas::from_spec(&spec.to_string())
+                .refused_fields("book", &json!({"client": {"email": "2026-01-01"}}))
+                .is_empty()
+        );
     }
 
     #[test]

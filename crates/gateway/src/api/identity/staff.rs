@@ -19,7 +19,7 @@ use crate::api::{
     json::JsonResponse,
 };
 use crate::{
-    auth::{Caller, RefreshCookie, require_role},
+    auth::{RefreshCookie, StaffCaller},
     error::{Problems, status::*},
     state::AppState,
 };
@@ -116,7 +116,7 @@ impl StaffApi {
     )]
     async fn users(
         &self,
-        caller: Caller,
+        _staff: StaffCaller,
         state: Data<&AppState>,
         /// Part of an email or name, case-insensitive.
         q: Query<Option<String>>,
@@ -125,7 +125,6 @@ impl StaffApi {
         /// From the previous page's `next_cursor`.
         cursor: Query<Option<String>>,
     ) -> Result<JsonResponse<Page<StaffUserView>>, Problems<{ STAFF | PAGED | DATABASE }>> {
-        require_role(&caller, Role::Staff)?;
         let page = page(limit.0, cursor.0)?;
         Ok(JsonResponse(
             state
@@ -145,7 +144,7 @@ impl StaffApi {
     )]
     async fn update_user(
         &self,
-        caller: Caller,
+        caller: StaffCaller,
         state: Data<&AppState>,
         id: Path<UserId>,
         body: Json<StaffUserPatch>,
@@ -153,7 +152,6 @@ impl StaffApi {
         JsonResponse<StaffUserView>,
         Problems<{ STAFF | PARAMS | JSON_BODY | NOT_FOUND | DATABASE }>,
     > {
-        require_role(&caller, Role::Staff)?;
         let user = state
             .identity
             .staff

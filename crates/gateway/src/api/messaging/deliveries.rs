@@ -7,7 +7,7 @@ use poem_openapi::{
     param::{Path, Query},
 };
 use trellis_kernel::{
-    Page, Role,
+    Page,
     notify::{ChannelKind, NotificationKind},
 };
 use trellis_messaging::{
@@ -17,7 +17,7 @@ use trellis_messaging::{
 
 use crate::{
     api::{ApiTags, common::page, json::JsonResponse},
-    auth::{Caller, require_role},
+    auth::StaffCaller,
     error::{Problems, status::*},
     state::AppState,
 };
@@ -41,7 +41,7 @@ impl DeliveriesApi {
     )]
     async fn list(
         &self,
-        caller: Caller,
+        _staff: StaffCaller,
         state: Data<&AppState>,
         /// Only deliveries in this state.
         status: Query<Option<DeliveryStatus>>,
@@ -54,7 +54,6 @@ impl DeliveriesApi {
         /// From the previous page's `next_cursor`.
         cursor: Query<Option<String>>,
     ) -> Result<JsonResponse<Page<DeliveryView>>, Problems<{ STAFF | PAGED | DATABASE }>> {
-        require_role(&caller, Role::Staff)?;
         let page = page(limit.0, cursor.0)?;
         let filter = DeliveryFilter {
             status: status.0,
@@ -82,14 +81,13 @@ impl DeliveriesApi {
     )]
     async fn retry(
         &self,
-        caller: Caller,
+        _staff: StaffCaller,
         state: Data<&AppState>,
         id: Path<DeliveryId>,
     ) -> Result<
         JsonResponse<DeliveryView>,
         Problems<{ STAFF | PARAMS | NOT_FOUND | CONFLICT | DATABASE }>,
     > {
-        require_role(&caller, Role::Staff)?;
         Ok(JsonResponse(
             state
                 .notifications

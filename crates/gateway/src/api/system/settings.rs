@@ -7,14 +7,14 @@ use poem_openapi::{Object, OpenApi, payload::Json};
 use serde::Serialize;
 use trellis_kernel::Timestamp;
 use trellis_kernel::{
-    FieldError, Page, Role,
+    FieldError, Page,
     id::UserId,
     settings::{SettingValue, SettingsError},
 };
 
 use crate::{
     api::{ApiTags, json::JsonResponse},
-    auth::{Caller, require_role},
+    auth::StaffCaller,
     error::{ApiError, Problems, status::*},
     state::AppState,
 };
@@ -81,10 +81,9 @@ impl SettingsApi {
     #[oai(path = "/", method = "get", operation_id = "list_settings")]
     async fn list(
         &self,
-        caller: Caller,
+        _staff: StaffCaller,
         state: Data<&AppState>,
     ) -> Result<JsonResponse<Page<SettingView>>, Problems<{ STAFF }>> {
-        require_role(&caller, Role::Staff)?;
         let values = state.settings.list().await.map_err(ApiError::internal)?;
         Ok(JsonResponse(page(values)))
     }
@@ -94,12 +93,11 @@ impl SettingsApi {
     #[oai(path = "/", method = "patch", operation_id = "update_settings")]
     async fn update(
         &self,
-        caller: Caller,
+        caller: StaffCaller,
         state: Data<&AppState>,
         body: Json<BTreeMap<String, serde_json::Value>>,
     ) -> Result<JsonResponse<Page<SettingView>>, Problems<{ STAFF | JSON_BODY | UNPROCESSABLE }>>
     {
-        require_role(&caller, Role::Staff)?;
         let values = state
             .settings
             .update(body.0, Some(caller.0.user_id))
