@@ -14,14 +14,21 @@
 //! on both databases but for one expression, the start's epoch seconds.
 //! Amounts follow [`crate::money`]: per entry, rounded half up, then summed.
 
-use std::{collections::BTreeMap, fmt::Write as _, sync::Arc};
+use std::{
+    collections::{BTreeMap, HashMap},
+    fmt::Write as _,
+    sync::Arc,
+};
 
 use chrono::{Duration, NaiveDate};
 use sea_orm::{
     ConnectionTrait, DbBackend, QueryResult,
     sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement},
 };
-use trellis_kernel::ports::OrgAccess;
+use trellis_kernel::{
+    id::UserId,
+    ports::{OrgAccess, Profile},
+};
 use uuid::Uuid;
 
 use super::{TimeTrackingDeps, settings};
@@ -152,7 +159,6 @@ fn add_amount(amounts: &mut Vec<MoneyAmount>, currency: &str, amount: i64) {
 /// The summary report.
 #[derive(Debug, Clone)]
 pub struct ReportService {
-    #[allow(dead_code)] // the shape every service has; reports need no clock yet
     deps: Arc<TimeTrackingDeps>,
 }
 
@@ -237,7 +243,7 @@ impl ReportService {
                     .group_by_col((project::Entity, project::Column::Name));
             }
             GroupBy::User => {
-                // Names are identity's; the key is the user id.
+                // Names are identity's: labelled below, through the port.
                 q.expr_as(
                     Expr::col((time_entry::Entity, time_entry::Column::UserId)),
                     Alias::new("key_id"),
@@ -292,6 +298,7 @@ impl ReportService {
                 .or_insert_with(|| SummaryGroup {
                     key: row.key,
                     label: row.label,
+                    email: None,
                     seconds: 0,
                     billable_seconds: 0,
                     amounts: Vec::new(),
@@ -305,14 +312,42 @@ impl ReportService {
                 add_amount(&mut total.amounts, &row.currency, row.amount_minor);
             }
         }
+        let mut groups: Vec<SummaryGroup> = groups.into_values().collect();
+        if group_by == GroupBy::User {
+            self.label_people(&mut groups).await?;
+        }
         Ok(SummaryReport {
             time_zone: zone.name().to_string(),
             from,
             to,
             group_by,
-            groups: groups.into_values().collect(),
+            groups,
             total,
         })
+    }
+
+    /// Labels people's groups with their names (else their emails) and
+    /// emails, then orders them by label as other groups are.
+    async fn label_people(&self, groups: &mut [SummaryGroup]) -> Result<()> {
+        let users: Vec<UserId> = groups.iter().filter_map(|g| g.key.parse().ok()).collect();
+        let profiles: HashMap<String, Profile> = self
+            .deps
+            .memberships
+            .profiles(&users)
+            .await
+            .map_err(Error::Database)?
+            .into_iter()
+            .map(|p| (p.user_id.to_string(), p))
+            .collect();
+        for group in groups.iter_mut() {
+            if let Some(profile) = profiles.get(&group.key) {
+                let email = profile.email.as_ref().map(|e| e.as_str().to_string());
+                group.label = profile.name.clone().or_else(|| email.clone());
+                group.email = email;
+            }
+        }
+        groups.sort_by(|a, b| (&a.label, &a.key).cmp(&(&b.label, &b.key)));
+        Ok(())
     }
 }
 
