@@ -876,7 +876,7 @@ async fn an_export_pages_through_large_ranges() {
     let mut starts: Vec<&str> = text
         .lines()
         .skip(1)
-        .filter_map(|l| l.split(',').nth(6))
+        .filter_map(|l| l.split(',').nth(7))
         .collect();
     let sorted = {
         let mut s = starts.clone();
