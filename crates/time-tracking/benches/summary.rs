@@ -271,11 +271,12 @@ async fn main() {
                 DbBackend::Postgres,
                 format!(
                     "EXPLAIN (ANALYZE, BUFFERS) \
-                     SELECT p.id, p.name, e.currency, SUM(e.duration_seconds) \
-                     FROM time_entries e JOIN projects p ON e.project_id = p.id \
+                     SELECT e.project_id, e.currency, SUM(e.duration_seconds), \
+                       SUM(CASE WHEN e.billable THEN e.duration_seconds ELSE 0 END) \
+                     FROM time_entries e \
                      WHERE e.org_id = '{}' AND e.end_at IS NOT NULL \
                        AND e.start_at >= '2026-01-01T00:00:00Z' AND e.start_at < '2027-01-01T00:00:00Z' \
-                     GROUP BY p.id, p.name, e.currency",
+                     GROUP BY e.project_id, e.currency",
                     access.org_id()
                 ),
             ))
