@@ -195,7 +195,9 @@ impl CsvApi {
     /// one transaction, or with `all_or_nothing=true` none if any row
     /// fails. The report lists each refused row (its line and column) and
     /// is kept in the import history. A body over `TRELLIS_IMPORT_LIMIT`
-    /// is 413 and writes nothing (the history keeps it as `aborted`).
+    /// is 413 and writes nothing: at once when its length says so, else
+    /// once read that far (the history then keeps it as `aborted`; a form
+    /// sent that way is 400, its part unreadable).
     #[allow(clippy::too_many_arguments)]
     #[oai(path = "/:org_id/import", method = "post", operation_id = "import_csv")]
     async fn import(
