@@ -44,6 +44,11 @@ bench-load:
     cargo build --release --locked -p trellis-gateway --bin trellis
     scripts/bench-load.sh
 
+# The summary report over 100,000 entries on a throwaway PostgreSQL, per
+# grouping (BENCH_* variables: see scripts/bench-summary.sh).
+bench-summary:
+    scripts/bench-summary.sh
+
 # WebSocket fan-out benchmark: the release binary on a throwaway SQLite,
 # 1,000 sockets in one room, one sender (BENCH_* variables: see scripts/bench-ws.sh).
 bench-ws:

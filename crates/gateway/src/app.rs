@@ -341,11 +341,19 @@ impl App {
                     "handler panicked",
                 )))
             }))
-            .with(BodyLimit::new(config.http.body_limit).route(
-                Method::POST,
-                api::messaging::files::UPLOAD_PATH,
-                config.files.upload_limit,
-            ))
+            .with(
+                BodyLimit::new(config.http.body_limit)
+                    .route(
+                        Method::POST,
+                        api::messaging::files::UPLOAD_PATH,
+                        config.files.upload_limit,
+                    )
+                    .streamed(
+                        Method::POST,
+                        api::time::csv::IMPORT_PATH,
+                        config.http.import_limit,
+                    ),
+            )
             .with(RateLimit::new(self.rate_store.clone()))
             .catch_all_error(|err| async move { into_problem_response(err) })
             .with_if(cors.is_some(), cors.unwrap_or_default())

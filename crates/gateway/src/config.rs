@@ -120,6 +120,9 @@ pub struct HttpConfig {
     pub rate_limits: bool,
     /// `TRELLIS_BODY_LIMIT`: largest request body in bytes.
     pub body_limit: usize,
+    /// `TRELLIS_IMPORT_LIMIT`: largest CSV import body in bytes
+    /// (`POST /api/v1/orgs/{org_id}/import` only; it is read as a stream).
+    pub import_limit: usize,
     /// `TRELLIS_HSTS_MAX_AGE`: sends `Strict-Transport-Security` when set.
     pub hsts_max_age: Option<Duration>,
 }
@@ -580,6 +583,12 @@ impl Config {
             "a size in bytes from 1024 to 1073741824",
             |v| v.parse().ok().filter(|n| (1024..=1 << 30).contains(n)),
         );
+        let import_limit = r.parse(
+            "TRELLIS_IMPORT_LIMIT",
+            32 * 1024 * 1024,
+            "a size in bytes from 1024 to 1073741824",
+            |v| v.parse().ok().filter(|n| (1024..=1 << 30).contains(n)),
+        );
         let hsts_max_age = r
             .raw("TRELLIS_HSTS_MAX_AGE")
             .map(|_| r.duration("TRELLIS_HSTS_MAX_AGE", Duration::ZERO));
@@ -693,6 +702,7 @@ impl Config {
                 trusted_proxies,
                 rate_limits,
                 body_limit,
+                import_limit,
                 hsts_max_age,
             },
             database: DatabaseConfig {
@@ -1015,6 +1025,7 @@ mod tests {
                 matches!(c.auth.jwt_secret, JwtSecret::Generated(ref k) if k.expose_secret().len() >= 32)
             );
             assert_eq!(c.http.body_limit, 1024 * 1024);
+            assert_eq!(c.http.import_limit, 32 * 1024 * 1024);
             assert!(c.http.rate_limits);
             assert_eq!(c.files.upload_limit, 10 * 1024 * 1024);
             assert!(c.files.upload_types.iter().any(|t| t == "image/png"));

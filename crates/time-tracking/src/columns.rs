@@ -8,11 +8,19 @@
 //! before any row is read. Values are trimmed, and an empty value is an
 //! absent one.
 //!
+//! **Formulas.** A spreadsheet takes a cell starting with `=`, `+`, `-`,
+//! `@`, a tab or a carriage return for a formula, so the export writes such
+//! a value with a leading `'` ([`guard`]), and the import removes that one
+//! `'` again ([`unguard`]): a value that itself starts with quotes before
+//! one of those characters gets one more, so every value survives the
+//! round trip exactly (`=1+1` is written `'=1+1`, `'=1+1` is written
+//! `''=1+1`, `'quoted'` as it is).
+//!
 //! | kind | columns (required in bold) |
 //! | --- | --- |
 //! | clients | **name**, email, phone, address, **currency**, hourly_rate_minor |
 //! | projects | client_id or client_name (one of them), **name**, code, billable, hourly_rate_minor, budget_hours, color |
-//! | time entries | user_id, project_id or project_code (one of them), task_id, task_title, description, **start_at**, **end_at**, billable |
+//! | time entries | user_id, user_email, project_id or project_code (one of them), task_id, task_title, description, **start_at**, **end_at**, billable |
 //!
 //! - Booleans are `true`/`false` (also `yes`/`no`, `1`/`0`).
 //! - Money is whole minor units (`9500` is 95.00 in a two-decimal currency).
@@ -112,7 +120,12 @@ pub const TIME_ENTRY_COLUMNS: &[CsvColumn] = &[
     col(
         "user_id",
         false,
-        "Whose time: a member's id; empty is the importer's.",
+        "Whose time: a member's id (wins over user_email); both empty is the importer's.",
+    ),
+    col(
+        "user_email",
+        false,
+        "Whose time, by the member's email, when no user_id is given.",
     ),
     col(
         "project_id",
@@ -162,8 +175,7 @@ pub const CLIENT_HEADER: &str = "name,email,phone,address,currency,hourly_rate_m
 pub const PROJECT_HEADER: &str =
     "client_id,client_name,name,code,billable,hourly_rate_minor,budget_hours,color";
 /// The header of a time-entries file with every column: what the export writes.
-pub const TIME_ENTRY_HEADER: &str =
-    "user_id,project_id,project_code,task_id,task_title,description,start_at,end_at,billable";
+pub const TIME_ENTRY_HEADER: &str = "user_id,user_email,project_id,project_code,task_id,task_title,description,start_at,end_at,billable";
 
 impl ImportKind {
     /// The columns a file of this kind may have.
@@ -324,7 +336,7 @@ impl Header {
         for (column, position) in columns.iter().zip(&self.index) {
             let raw = position.and_then(|p| record.get(p)).unwrap_or_default();
             match std::str::from_utf8(raw) {
-                Ok(text) => values.push(Some(text.trim()).filter(|t| !t.is_empty())),
+                Ok(text) => values.push(Some(unguard(text.trim())).filter(|t| !t.is_empty())),
                 Err(_) => {
                     problems.push(Problem::field(column.name, "is not UTF-8 text"));
                     values.push(None);
@@ -375,6 +387,33 @@ impl<'r> Fields<'r> {
         parse: impl FnOnce(&str, &str) -> Result<T, Problem>,
     ) -> Result<Option<T>, Problem> {
         self.get(name).map(|raw| parse(name, raw)).transpose()
+    }
+}
+
+/// The characters a spreadsheet may take for the start of a formula.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Quotes, then a formula's first character.
+fn needs_guard(value: &str) -> bool {
+    let rest = value.trim_start_matches('\'');
+    rest.starts_with(FORMULA_STARTS)
+}
+
+/// A value as the export writes it: with a leading `'` when a spreadsheet
+/// could take it for a formula (see the [module](self) docs).
+pub fn guard(value: &str) -> std::borrow::Cow<'_, str> {
+    if needs_guard(value) {
+        format!("'{value}").into()
+    } else {
+        value.into()
+    }
+}
+
+/// A value as the export meant it: without the `'` [`guard`] added.
+pub fn unguard(value: &str) -> &str {
+    match value.strip_prefix('\'') {
+        Some(rest) if needs_guard(rest) => rest,
+        _ => value,
     }
 }
 
@@ -484,6 +523,29 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(errors.len(), 1);
         assert!(errors[0].message.contains("`project_id` or `project_code`"));
+    }
+
+    #[test]
+    fn formulas_are_guarded_and_every_value_comes_back() {
+        assert_eq!(guard("=1+1"), "'=1+1");
+        assert_eq!(guard("+351"), "'+351");
+        assert_eq!(guard("-5"), "'-5");
+        assert_eq!(guard("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(guard("\tx"), "'\tx");
+        assert_eq!(guard("\rx"), "'\rx");
+        assert_eq!(guard("'=x"), "''=x");
+        assert_eq!(guard("'quoted'"), "'quoted'");
+        assert_eq!(guard("plain = text"), "plain = text");
+        assert_eq!(guard(""), "");
+        for value in [
+            "=1+1", "'=1+1", "''=1+1", "'", "''", "'x", "x'", "-", "- done", "@", "a=b", "", "\t=",
+            "'\r",
+        ] {
+            assert_eq!(unguard(&guard(value)), value, "{value:?}");
+        }
+        // What no export writes reads as it is.
+        assert_eq!(unguard("'hello"), "'hello");
+        assert_eq!(unguard("-5"), "-5");
     }
 
     #[test]

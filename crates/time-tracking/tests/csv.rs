@@ -338,17 +338,17 @@ async fn time_entries_follow_the_rules_of_a_single_entry() {
     let m = member.user_id();
     let csv = format!(
         "{TIME_ENTRY_HEADER}
-{m},,WEB,,Design,\"Calls, \"\"kick-off\"\"\",2026-11-20T10:00:00Z,2026-11-20T11:30:00Z,
-,{web},,{design},,,2026-11-20T09:00:00+01:00,2026-11-20T09:30:00+01:00,false
-{m},,WEB,,,,2026-11-20T09:30:00Z,2026-11-20T10:30:00Z,
-{m},,WEB,,,,2026-11-20T11:00:00Z,2026-11-20T12:00:00Z,
-{stranger},,WEB,,,,2026-11-21T09:00:00Z,2026-11-21T10:00:00Z,
-,,OLD,,,,2026-11-21T09:00:00Z,2026-11-21T10:00:00Z,
-,,WEB,{elsewhere},,,2026-11-21T09:00:00Z,2026-11-21T10:00:00Z,
-,,WEB,,Nope,,2026-11-21T09:00:00Z,2026-11-21T10:00:00Z,
-,,WEB,,,,2026-11-21T10:00:00Z,2026-11-21T10:00:00Z,
-,,WEB,,,,yesterday,2026-11-21T10:00:00Z,maybe
-,,,,,,2026-11-21T09:00:00Z,2026-11-21T10:00:00Z,
+{m},,,WEB,,Design,\"Calls, \"\"kick-off\"\"\",2026-11-20T10:00:00Z,2026-11-20T11:30:00Z,
+,,{web},,{design},,,2026-11-20T09:00:00+01:00,2026-11-20T09:30:00+01:00,false
+{m},,,WEB,,,,2026-11-20T09:30:00Z,2026-11-20T10:30:00Z,
+{m},,,WEB,,,,2026-11-20T11:00:00Z,2026-11-20T12:00:00Z,
+{stranger},,,WEB,,,,2026-11-21T09:00:00Z,2026-11-21T10:00:00Z,
+,,,OLD,,,,2026-11-21T09:00:00Z,2026-11-21T10:00:00Z,
+,,,WEB,{elsewhere},,,2026-11-21T09:00:00Z,2026-11-21T10:00:00Z,
+,,,WEB,,Nope,,2026-11-21T09:00:00Z,2026-11-21T10:00:00Z,
+,,,WEB,,,,2026-11-21T10:00:00Z,2026-11-21T10:00:00Z,
+,,,WEB,,,,yesterday,2026-11-21T10:00:00Z,maybe
+,,,,,,,2026-11-21T09:00:00Z,2026-11-21T10:00:00Z,
 ",
         web = web.id,
         design = design.id,
@@ -429,9 +429,9 @@ async fn imports_round_and_respect_the_settings() {
         .unwrap();
     let csv = format!(
         "{TIME_ENTRY_HEADER}
-,,WEB,,,,2026-11-20T09:01:00Z,2026-11-20T09:50:00Z,
-,,WEB,,,,2026-11-20T09:01:00Z,2026-11-20T09:50:00Z,
-,,WEB,,,,2026-11-20T09:00:00Z,2026-11-28T09:00:00Z,
+,,,WEB,,,,2026-11-20T09:01:00Z,2026-11-20T09:50:00Z,
+,,,WEB,,,,2026-11-20T09:01:00Z,2026-11-20T09:50:00Z,
+,,,WEB,,,,2026-11-20T09:00:00Z,2026-11-28T09:00:00Z,
 "
     );
     let done = import(&w, &admin, ImportKind::TimeEntries, Mode::Commit, &csv)
@@ -472,11 +472,11 @@ async fn imports_know_only_the_importing_organizations_rows() {
 
     let entries_csv = format!(
         "{TIME_ENTRY_HEADER}
-,,THEIRS,,,,2026-11-20T09:00:00Z,2026-11-20T10:00:00Z,
-,{p},,,,,2026-11-20T10:00:00Z,2026-11-20T11:00:00Z,
-,,OURS,{task},,,2026-11-20T11:00:00Z,2026-11-20T12:00:00Z,
-,,OURS,,Secret,,2026-11-20T12:00:00Z,2026-11-20T13:00:00Z,
-{user},,OURS,,,,2026-11-20T13:00:00Z,2026-11-20T14:00:00Z,
+,,,THEIRS,,,,2026-11-20T09:00:00Z,2026-11-20T10:00:00Z,
+,,{p},,,,,2026-11-20T10:00:00Z,2026-11-20T11:00:00Z,
+,,,OURS,{task},,,2026-11-20T11:00:00Z,2026-11-20T12:00:00Z,
+,,,OURS,,Secret,,2026-11-20T12:00:00Z,2026-11-20T13:00:00Z,
+{user},,,OURS,,,,2026-11-20T13:00:00Z,2026-11-20T14:00:00Z,
 ",
         p = their_project.id,
         task = their_task.id,
@@ -761,7 +761,7 @@ async fn an_export_imports_as_it_is() {
         .count();
     assert_eq!(records, 3, "three entries: {exported}");
     assert!(exported.contains(&format!(
-        "{},{},,,,,2026-11-03T09:00:00Z,2026-11-03T09:45:00Z,false",
+        "{},,{},,,,,2026-11-03T09:00:00Z,2026-11-03T09:45:00Z,false",
         member.user_id(),
         uncoded.id
     )));
@@ -842,7 +842,7 @@ async fn an_export_pages_through_large_ranges() {
         let start = t("2026-11-02T00:00:00Z") + chrono::Duration::minutes(10 * (i as i64 / 2));
         let end = start + chrono::Duration::minutes(5);
         csv.push_str(&format!(
-            ",{},,,,,{},{},\n",
+            ",,{},,,,,{},{},\n",
             project.id,
             start.to_rfc3339(),
             end.to_rfc3339()
@@ -876,7 +876,7 @@ async fn an_export_pages_through_large_ranges() {
     let mut starts: Vec<&str> = text
         .lines()
         .skip(1)
-        .filter_map(|l| l.split(',').nth(6))
+        .filter_map(|l| l.split(',').nth(7))
         .collect();
     let sorted = {
         let mut s = starts.clone();

@@ -70,7 +70,7 @@ async fn fifty_thousand_rows_stream_in_with_bounded_memory() {
             };
             let task = if i % 2 == 0 { "Build" } else { "" };
             let line = format!(
-                "{person},,{code},,{task},\"row {i}, \"\"batch\"\" {b}\",{start},{end},{billable}\n",
+                "{person},,,{code},,{task},\"row {i}, \"\"batch\"\" {b}\",{start},{end},{billable}\n",
                 code = codes[i % codes.len()],
                 b = i / 500,
                 start = start.to_rfc3339(),

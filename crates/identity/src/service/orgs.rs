@@ -13,8 +13,9 @@ use sea_orm::{
 };
 use trellis_kernel::{
     Page, PageRequest, Principal,
+    contact::Email,
     id::{OrgId, UserId},
-    ports::{Memberships, OrgAccess, OrgRole, check_org_role},
+    ports::{Memberships, OrgAccess, OrgRole, Profile, check_org_role},
 };
 use validator::Validate;
 
@@ -45,6 +46,40 @@ impl MembershipDirectory {
 impl Memberships for MembershipDirectory {
     async fn role_of(&self, user: UserId, org: OrgId) -> Result<Option<OrgRole>, DbErr> {
         role_of(&self.db, user, org).await
+    }
+
+    async fn member_by_email(&self, org: OrgId, email: &Email) -> Result<Option<UserId>, DbErr> {
+        membership::Entity::find()
+            .select_only()
+            .column(membership::Column::UserId)
+            .inner_join(user::Entity)
+            .filter(membership::Column::OrgId.eq(org))
+            .filter(user::Column::Email.eq(email.as_str()))
+            .into_tuple()
+            .one(&self.db)
+            .await
+    }
+
+    async fn profiles(&self, users: &[UserId]) -> Result<Vec<Profile>, DbErr> {
+        let mut found = Vec::with_capacity(users.len());
+        // Bounded `IN` lists, whatever the caller hands in.
+        for chunk in users.chunks(500) {
+            let rows: Vec<(UserId, Option<String>, Option<String>)> = user::Entity::find()
+                .select_only()
+                .column(user::Column::Id)
+                .column(user::Column::Name)
+                .column(user::Column::Email)
+                .filter(user::Column::Id.is_in(chunk.iter().copied()))
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            found.extend(rows.into_iter().map(|(user_id, name, email)| Profile {
+                user_id,
+                name,
+                email: email.as_deref().and_then(|e| Email::parse(e).ok()),
+            }));
+        }
+        Ok(found)
     }
 }
 

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     ErrorKind,
     auth::Principal,
+    contact::Email,
     error::{DomainError, db_error_kind},
     id::{OrgId, UserId},
 };
@@ -59,6 +60,38 @@ impl OrgRole {
 pub trait Memberships: Send + Sync + 'static {
     /// The user's role in the organization, or `None` if not a member.
     async fn role_of(&self, user: UserId, org: OrgId) -> Result<Option<OrgRole>, DbErr>;
+
+    /// The member of the organization whose account has this email, or
+    /// `None` when no member has it (an account that is not a member is
+    /// not found either). For files that name people by email.
+    ///
+    /// The default knows nobody: a test double that needs it says so.
+    async fn member_by_email(&self, org: OrgId, email: &Email) -> Result<Option<UserId>, DbErr> {
+        let _ = (org, email);
+        Ok(None)
+    }
+
+    /// Who the accounts among `users` are (name and email), for labels of
+    /// an organization's own records: members past and present, so time a
+    /// former member logged still carries their name. Unknown ids are left
+    /// out; the order is not `users`'.
+    ///
+    /// The default knows nobody: labels are then absent.
+    async fn profiles(&self, users: &[UserId]) -> Result<Vec<Profile>, DbErr> {
+        let _ = users;
+        Ok(Vec::new())
+    }
+}
+
+/// An account as others' records name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    /// The account.
+    pub user_id: UserId,
+    /// Its display name, if it has one.
+    pub name: Option<String>,
+    /// Its email, if it has one (anonymous and phone-only accounts do not).
+    pub email: Option<Email>,
 }
 
 /// Why access to an organization was refused.

@@ -11,6 +11,8 @@ pub mod access;
 pub mod entitlements;
 pub mod people;
 
-pub use access::{AccessError, Memberships, OrgAccess, OrgRole, check_org_role, require_org_role};
+pub use access::{
+    AccessError, Memberships, OrgAccess, OrgRole, Profile, check_org_role, require_org_role,
+};
 pub use entitlements::{Entitlements, Unlimited};
 pub use people::People;

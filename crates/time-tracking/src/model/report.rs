@@ -40,9 +40,13 @@ pub struct SummaryGroup {
     /// The client, project, user or task id; the day (`YYYY-MM-DD`); the
     /// week's Monday; or `none` for time without a task.
     pub key: String,
-    /// The client's or project's name, the task's title.
+    /// The client's or project's name, the task's title, the person's
+    /// name (else their email).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// The person's email, when grouped by user.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
     /// Seconds logged.
     pub seconds: i64,
     /// Of which billable.

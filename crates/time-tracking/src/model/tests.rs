@@ -171,6 +171,7 @@ fn reports() {
                 SummaryGroup {
                     key: "2026-11-02".into(),
                     label: None,
+                    email: None,
                     seconds: 7_200,
                     billable_seconds: 3_600,
                     amounts: amounts.clone(),
@@ -178,6 +179,7 @@ fn reports() {
                 SummaryGroup {
                     key: "none".into(),
                     label: Some("Design".into()),
+                    email: Some("ada@example.com".into()),
                     seconds: 60,
                     billable_seconds: 0,
                     amounts: vec![],

@@ -78,6 +78,8 @@ pub struct TimeEntryFilter {
     pub from: Option<DateTime<Utc>>,
     /// Starting before.
     pub to: Option<DateTime<Utc>>,
+    /// Only running timers (`true`, no end yet) or only stopped entries (`false`).
+    pub running: Option<bool>,
 }
 
 /// A time entry.

@@ -150,6 +150,11 @@ pub(crate) fn filtered(access: &OrgAccess, filter: &TimeEntryFilter) -> Select<t
     if let Some(to) = filter.to {
         select = select.filter(C::StartAt.lt(to));
     }
+    match filter.running {
+        Some(true) => select = select.filter(C::EndAt.is_null()),
+        Some(false) => select = select.filter(C::EndAt.is_not_null()),
+        None => {}
+    }
     select
 }
 

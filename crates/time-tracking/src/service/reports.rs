@@ -3,7 +3,11 @@
 //!
 //! One `GROUP BY` query returns a row per group and currency (seconds,
 //! billable seconds, billable amount); only those rows reach Rust, where
-//! currencies are folded into each group and groups into the total.
+//! currencies are folded into each group and groups into the total. The
+//! query sums by the entry's own column (its project, task or person) and
+//! joins nothing: what those few ids stand for (a project's client, names
+//! and titles, people through the `Memberships` port) is looked up
+//! afterwards, for the groups alone, not joined to every entry.
 //!
 //! An entry belongs to the range, and to a day or week, by its start.
 //! Days and weeks are the organization's local ones. SQLite has no time-zone
@@ -14,14 +18,21 @@
 //! on both databases but for one expression, the start's epoch seconds.
 //! Amounts follow [`crate::money`]: per entry, rounded half up, then summed.
 
-use std::{collections::BTreeMap, fmt::Write as _, sync::Arc};
+use std::{
+    collections::{BTreeMap, BTreeSet, HashMap},
+    fmt::Write as _,
+    sync::Arc,
+};
 
 use chrono::{Duration, NaiveDate};
 use sea_orm::{
-    ConnectionTrait, DbBackend, QueryResult,
-    sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement},
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryResult, QuerySelect,
+    sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement},
 };
-use trellis_kernel::ports::OrgAccess;
+use trellis_kernel::{
+    id::UserId,
+    ports::{OrgAccess, Profile},
+};
 use uuid::Uuid;
 
 use super::{TimeTrackingDeps, settings};
@@ -33,15 +44,20 @@ use crate::{
     money::AMOUNT_SQL,
 };
 
+/// Ids per label lookup (a bounded `IN` list).
+const LABEL_CHUNK: usize = 1_000;
+
 /// The longest range one report may cover, in days.
 pub const MAX_REPORT_DAYS: i64 = 3 * 366;
 
 /// The start's epoch seconds: the one expression that differs by database.
-/// Starts are whole seconds, so the PostgreSQL `FLOOR` is exact.
+/// On PostgreSQL `date_part` (a `double precision`, exact for whole
+/// seconds), not `EXTRACT`, which since PostgreSQL 14 returns `numeric`,
+/// whose arithmetic is slower, and this runs several times per entry.
 fn epoch_sql(backend: DbBackend) -> &'static str {
     match backend {
         DbBackend::Postgres => {
-            "CAST(FLOOR(EXTRACT(EPOCH FROM \"time_entries\".\"start_at\")) AS BIGINT)"
+            "CAST(FLOOR(date_part('epoch', \"time_entries\".\"start_at\")) AS BIGINT)"
         }
         _ => "CAST(strftime('%s', \"time_entries\".\"start_at\") AS INTEGER)",
     }
@@ -95,6 +111,8 @@ fn add_sums(q: &mut SelectStatement) {
 
 /// One result row: a group's sums in one currency.
 struct Row {
+    /// The id summed by (a project for clients and projects), if any.
+    id: Option<Uuid>,
     key: String,
     label: Option<String>,
     /// How groups are ordered: day number for days and weeks, else label.
@@ -118,13 +136,16 @@ fn read_row(row: &QueryResult, group_by: GroupBy) -> Result<Row> {
         }
         _ => {
             let id: Option<Uuid> = row.try_get("", "key_id")?;
-            let label: Option<String> = row.try_get("", "label")?;
             let key = id.map_or_else(|| "none".to_string(), |id| id.to_string());
-            let order = (0, label.clone().unwrap_or_default());
-            (key, label, order)
+            (key, None, (0, String::new()))
         }
     };
+    let id = match group_by {
+        GroupBy::Day | GroupBy::Week => None,
+        _ => row.try_get("", "key_id")?,
+    };
     Ok(Row {
+        id,
         key,
         label,
         order,
@@ -152,7 +173,6 @@ fn add_amount(amounts: &mut Vec<MoneyAmount>, currency: &str, amount: i64) {
 /// The summary report.
 #[derive(Debug, Clone)]
 pub struct ReportService {
-    #[allow(dead_code)] // the shape every service has; reports need no clock yet
     deps: Arc<TimeTrackingDeps>,
 }
 
@@ -199,71 +219,24 @@ impl ReportService {
         if let Some(billable) = billable {
             q.and_where(Expr::col((time_entry::Entity, time_entry::Column::Billable)).eq(billable));
         }
-        let project_join = || {
-            Expr::col((time_entry::Entity, time_entry::Column::ProjectId))
-                .equals((project::Entity, project::Column::Id))
+        // Sum by the entry's own column; what the ids stand for (a
+        // project's client, names, titles) is looked up for the few groups
+        // afterwards, not joined to every entry.
+        let summed = match group_by {
+            GroupBy::Client | GroupBy::Project => Some(time_entry::Column::ProjectId),
+            GroupBy::User => Some(time_entry::Column::UserId),
+            GroupBy::Task => Some(time_entry::Column::TaskId),
+            GroupBy::Day | GroupBy::Week => None,
         };
-        match group_by {
-            GroupBy::Client => {
-                q.join(JoinType::InnerJoin, project::Entity, project_join())
-                    .join(
-                        JoinType::InnerJoin,
-                        agency_client::Entity,
-                        Expr::col((project::Entity, project::Column::ClientId))
-                            .equals((agency_client::Entity, agency_client::Column::Id)),
-                    )
-                    .expr_as(
-                        Expr::col((agency_client::Entity, agency_client::Column::Id)),
-                        Alias::new("key_id"),
-                    )
-                    .expr_as(
-                        Expr::col((agency_client::Entity, agency_client::Column::Name)),
-                        Alias::new("label"),
-                    )
-                    .group_by_col((agency_client::Entity, agency_client::Column::Id))
-                    .group_by_col((agency_client::Entity, agency_client::Column::Name));
-            }
-            GroupBy::Project => {
-                q.join(JoinType::InnerJoin, project::Entity, project_join())
-                    .expr_as(
-                        Expr::col((project::Entity, project::Column::Id)),
-                        Alias::new("key_id"),
-                    )
-                    .expr_as(
-                        Expr::col((project::Entity, project::Column::Name)),
-                        Alias::new("label"),
-                    )
-                    .group_by_col((project::Entity, project::Column::Id))
-                    .group_by_col((project::Entity, project::Column::Name));
-            }
-            GroupBy::User => {
-                // Names are identity's; the key is the user id.
+        match summed {
+            Some(column) => {
                 q.expr_as(
-                    Expr::col((time_entry::Entity, time_entry::Column::UserId)),
+                    Expr::col((time_entry::Entity, column)),
                     Alias::new("key_id"),
                 )
-                .expr_as(Expr::cust("NULL"), Alias::new("label"))
-                .group_by_col((time_entry::Entity, time_entry::Column::UserId));
+                .group_by_col((time_entry::Entity, column));
             }
-            GroupBy::Task => {
-                q.join(
-                    JoinType::LeftJoin,
-                    task::Entity,
-                    Expr::col((time_entry::Entity, time_entry::Column::TaskId))
-                        .equals((task::Entity, task::Column::Id)),
-                )
-                .expr_as(
-                    Expr::col((time_entry::Entity, time_entry::Column::TaskId)),
-                    Alias::new("key_id"),
-                )
-                .expr_as(
-                    Expr::col((task::Entity, task::Column::Title)),
-                    Alias::new("label"),
-                )
-                .group_by_col((time_entry::Entity, time_entry::Column::TaskId))
-                .group_by_col((task::Entity, task::Column::Title));
-            }
-            GroupBy::Day | GroupBy::Week => {
+            None => {
                 let spans = calendar::offset_spans(zone, lo, hi);
                 let local = local_epoch_sql(epoch_sql(db.get_database_backend()), &spans);
                 let day = format!("({local} / {})", calendar::DAY_SECS);
@@ -278,20 +251,26 @@ impl ReportService {
         }
         add_sums(&mut q);
 
-        let rows = db.query_all(&q).await?;
+        let rows: Vec<Row> = db
+            .query_all(&q)
+            .await?
+            .iter()
+            .map(|row| read_row(row, group_by))
+            .collect::<Result<_>>()?;
+        let rows = self.label(db, access, group_by, rows).await?;
         let mut groups: BTreeMap<((i64, String), String), SummaryGroup> = BTreeMap::new();
         let mut total = SummaryTotal {
             seconds: 0,
             billable_seconds: 0,
             amounts: Vec::new(),
         };
-        for row in &rows {
-            let row = read_row(row, group_by)?;
+        for row in rows {
             let group = groups
                 .entry((row.order, row.key.clone()))
                 .or_insert_with(|| SummaryGroup {
                     key: row.key,
                     label: row.label,
+                    email: None,
                     seconds: 0,
                     billable_seconds: 0,
                     amounts: Vec::new(),
@@ -305,14 +284,137 @@ impl ReportService {
                 add_amount(&mut total.amounts, &row.currency, row.amount_minor);
             }
         }
+        let mut groups: Vec<SummaryGroup> = groups.into_values().collect();
+        if group_by == GroupBy::User {
+            self.label_people(&mut groups).await?;
+        }
         Ok(SummaryReport {
             time_zone: zone.name().to_string(),
             from,
             to,
             group_by,
-            groups: groups.into_values().collect(),
+            groups,
             total,
         })
+    }
+
+    /// Gives rows summed by a project or task their group's key and label
+    /// (a project's client, the project's name, the task's title), looked
+    /// up for the distinct ids only.
+    async fn label(
+        &self,
+        db: &impl ConnectionTrait,
+        access: &OrgAccess,
+        group_by: GroupBy,
+        mut rows: Vec<Row>,
+    ) -> Result<Vec<Row>> {
+        if !matches!(group_by, GroupBy::Client | GroupBy::Project | GroupBy::Task) {
+            return Ok(rows);
+        }
+        let ids: Vec<Uuid> = rows
+            .iter()
+            .filter_map(|r| r.id)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let org = access.org_id();
+        // Per summed id: the group's key and label.
+        let mut found: HashMap<Uuid, (String, String)> = HashMap::new();
+        for chunk in ids.chunks(LABEL_CHUNK) {
+            let chunk = chunk.iter().copied();
+            match group_by {
+                GroupBy::Task => {
+                    let titles: Vec<(Uuid, String)> = task::Entity::find()
+                        .select_only()
+                        .column(task::Column::Id)
+                        .column(task::Column::Title)
+                        .filter(task::Column::OrgId.eq(org))
+                        .filter(task::Column::Id.is_in(chunk))
+                        .into_tuple()
+                        .all(db)
+                        .await?;
+                    for (id, title) in titles {
+                        found.insert(id, (id.to_string(), title));
+                    }
+                }
+                GroupBy::Project => {
+                    let names: Vec<(Uuid, String)> = project::Entity::find()
+                        .select_only()
+                        .column(project::Column::Id)
+                        .column(project::Column::Name)
+                        .filter(project::Column::OrgId.eq(org))
+                        .filter(project::Column::Id.is_in(chunk))
+                        .into_tuple()
+                        .all(db)
+                        .await?;
+                    for (id, name) in names {
+                        found.insert(id, (id.to_string(), name));
+                    }
+                }
+                _ => {
+                    let clients: Vec<(Uuid, Uuid)> = project::Entity::find()
+                        .select_only()
+                        .column(project::Column::Id)
+                        .column(project::Column::ClientId)
+                        .filter(project::Column::OrgId.eq(org))
+                        .filter(project::Column::Id.is_in(chunk))
+                        .into_tuple()
+                        .all(db)
+                        .await?;
+                    let names: HashMap<Uuid, String> = agency_client::Entity::find()
+                        .select_only()
+                        .column(agency_client::Column::Id)
+                        .column(agency_client::Column::Name)
+                        .filter(agency_client::Column::OrgId.eq(org))
+                        .filter(
+                            agency_client::Column::Id
+                                .is_in(clients.iter().map(|(_, c)| *c).collect::<BTreeSet<_>>()),
+                        )
+                        .into_tuple::<(Uuid, String)>()
+                        .all(db)
+                        .await?
+                        .into_iter()
+                        .collect();
+                    for (project, client) in clients {
+                        if let Some(name) = names.get(&client) {
+                            found.insert(project, (client.to_string(), name.clone()));
+                        }
+                    }
+                }
+            }
+        }
+        for row in &mut rows {
+            if let Some((key, label)) = row.id.and_then(|id| found.get(&id)) {
+                row.key.clone_from(key);
+                row.order = (0, label.clone());
+                row.label = Some(label.clone());
+            }
+        }
+        Ok(rows)
+    }
+
+    /// Labels people's groups with their names (else their emails) and
+    /// emails, then orders them by label as other groups are.
+    async fn label_people(&self, groups: &mut [SummaryGroup]) -> Result<()> {
+        let users: Vec<UserId> = groups.iter().filter_map(|g| g.key.parse().ok()).collect();
+        let profiles: HashMap<String, Profile> = self
+            .deps
+            .memberships
+            .profiles(&users)
+            .await
+            .map_err(Error::Database)?
+            .into_iter()
+            .map(|p| (p.user_id.to_string(), p))
+            .collect();
+        for group in groups.iter_mut() {
+            if let Some(profile) = profiles.get(&group.key) {
+                let email = profile.email.as_ref().map(|e| e.as_str().to_string());
+                group.label = profile.name.clone().or_else(|| email.clone());
+                group.email = email;
+            }
+        }
+        groups.sort_by(|a, b| (&a.label, &a.key).cmp(&(&b.label, &b.key)));
+        Ok(())
     }
 }
 

@@ -2,8 +2,10 @@
 //! comments, time entries, timers, reports and settings, as a frontend
 //! sees them (every response is checked against the spec).
 
+mod bulk;
 mod catalog;
 mod entries;
+mod import;
 mod reports;
 mod timer;
 

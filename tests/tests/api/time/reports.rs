@@ -272,6 +272,48 @@ async fn totals_are_the_sums_of_the_listed_entries_in_every_grouping() {
         ]
     );
 
+    // People are labelled by name (else by email), ordered by label.
+    for (who, name) in [(m, "Zoe Member"), (c, "Ada Colleague")] {
+        let named = call(
+            &app,
+            who,
+            Method::PATCH,
+            "/api/v1/users/me",
+            Some(json!({"name": name})),
+        )
+        .await;
+        assert_eq!(named.status, 200, "{}", named.text);
+    }
+    let by_user = call(
+        &app,
+        c,
+        Method::GET,
+        &a.at("/reports/summary?from=2026-11-01&to=2026-11-30&group_by=user"),
+        None,
+    )
+    .await;
+    let people: Vec<(&str, &str, &str)> = by_user.body["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["key"].as_str().unwrap(),
+                g["label"].as_str().unwrap(),
+                g["email"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        people,
+        [
+            (c.id.as_str(), "Ada Colleague", c.email.as_str()),
+            (m.id.as_str(), "Zoe Member", m.email.as_str()),
+        ],
+        "{}",
+        by_user.text
+    );
+
     // A range that is too long is refused, naming `to`.
     let long = call(
         &app,

@@ -138,6 +138,34 @@ async fn a_timer_runs_until_stopped_and_starting_another_stops_it() {
         json!({"project_id": project}),
     )
     .await;
+    // `running` tells timers from stopped entries, everyone's.
+    let ids = |reply: &trellis_tests::Reply| -> Vec<String> {
+        reply.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(id)
+            .collect()
+    };
+    let running = call(
+        &app,
+        &a.colleague,
+        Method::GET,
+        &a.at("/time-entries?running=true"),
+        None,
+    )
+    .await;
+    assert_eq!(running.status, 200, "{}", running.text);
+    assert_eq!(ids(&running), [id(&started)]);
+    let stopped = call(
+        &app,
+        &a.colleague,
+        Method::GET,
+        &a.at("/time-entries?running=false"),
+        None,
+    )
+    .await;
+    assert_eq!(ids(&stopped), [id(&second), id(&first)]);
     let short = call(&app, m, Method::POST, &a.at("/timer/stop"), None).await;
     short.assert_problem(422, "time_entry.too_short");
     let dropped = call(

@@ -67,6 +67,8 @@ impl TimeEntriesApi {
         task_id: Query<Option<TaskId>>,
         /// `true`: only billable entries; `false`: only non-billable ones.
         billable: Query<Option<bool>>,
+        /// `true`: only running timers (no `end_at`); `false`: only stopped entries.
+        running: Query<Option<bool>>,
         /// Page size, 1 to 200 (default 50).
         limit: Query<Option<u64>>,
         /// From the previous page's `next_cursor`.
@@ -82,6 +84,7 @@ impl TimeEntriesApi {
             billable: billable.0,
             from: from.0,
             to: to.0,
+            running: running.0,
         };
         Ok(JsonResponse(
             state

@@ -10,9 +10,12 @@
 //! author edits it, the lock date, admin-only settings) are the services',
 //! so these handlers hold no access checks.
 //!
-//! CSV import and export and bulk operations are a later phase.
+//! In bulk: CSV imports (with their history) and the export of time
+//! entries ([`csv`]), and changes to many tasks or clients at once ([`bulk`]).
 
+pub mod bulk;
 pub mod clients;
+pub mod csv;
 pub mod entries;
 pub mod projects;
 pub mod reports;
@@ -29,6 +32,8 @@ pub type Public = (
     timer::TimerApi,
     reports::ReportsApi,
     settings::TimeSettingsApi,
+    csv::CsvApi,
+    bulk::BulkApi,
 );
 
 /// Time-tracking operations on the internal listener: none yet.

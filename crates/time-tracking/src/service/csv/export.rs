@@ -1,6 +1,9 @@
 //! The time-entry export: keyset pages of entries written as CSV chunks.
 
-use std::collections::{BTreeSet, HashMap};
+use std::{
+    collections::{BTreeSet, HashMap},
+    sync::Arc,
+};
 
 use bytes::Bytes;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -9,21 +12,22 @@ use futures_util::{StreamExt, stream};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
-use trellis_kernel::{FieldError, ports::OrgAccess};
+use trellis_kernel::{FieldError, id::UserId, ports::OrgAccess};
 
 use super::{CsvService, CsvStream, EXPORT_PAGE_ROWS};
 use crate::{
-    columns::TIME_ENTRY_HEADER,
+    columns::{TIME_ENTRY_HEADER, guard},
     entities::{project, task, time_entry},
     error::{Error, Result},
     ids::{ProjectId, TaskId, TimeEntryId},
     model::TimeEntryFilter,
-    service::entries::filtered,
+    service::{TimeTrackingDeps, entries::filtered},
 };
 
 /// Where an export stands between two chunks.
 struct Export<C> {
     db: C,
+    deps: Arc<TimeTrackingDeps>,
     access: OrgAccess,
     filter: TimeEntryFilter,
     /// The last entry written: the keyset the next page starts after.
@@ -70,7 +74,8 @@ impl<C: ConnectionTrait + Send + Sync> Export<C> {
         Ok(Some((chunk, self)))
     }
 
-    /// A page as CSV, with its projects' codes and tasks' titles.
+    /// A page as CSV, with its people's emails, its projects' codes and
+    /// its tasks' titles.
     async fn write(&self, rows: &[time_entry::Model]) -> Result<Bytes> {
         let org = self.access.org_id();
         let projects: BTreeSet<ProjectId> = rows.iter().map(|r| r.project_id).collect();
@@ -102,20 +107,31 @@ impl<C: ConnectionTrait + Send + Sync> Export<C> {
                 .into_iter()
                 .collect()
         };
+        let users: BTreeSet<UserId> = rows.iter().map(|r| r.user_id).collect();
+        let users: Vec<UserId> = users.into_iter().collect();
+        let emails: HashMap<UserId, String> = self
+            .deps
+            .memberships
+            .profiles(&users)
+            .await?
+            .into_iter()
+            .filter_map(|p| p.email.map(|e| (p.user_id, e.into_string())))
+            .collect();
         let mut out = AsyncWriterBuilder::new()
             .terminator(Terminator::Any(b'\n'))
             .create_writer(Vec::with_capacity(rows.len() * 192));
         for r in rows {
             let Some(end) = r.end_at else { continue };
+            let text =
+                |value: Option<&String>| guard(value.map_or("", String::as_str)).into_owned();
             out.write_record([
                 r.user_id.to_string(),
+                emails.get(&r.user_id).cloned().unwrap_or_default(),
                 r.project_id.to_string(),
-                codes.get(&r.project_id).cloned().unwrap_or_default(),
+                text(codes.get(&r.project_id)),
                 r.task_id.map(|t| t.to_string()).unwrap_or_default(),
-                r.task_id
-                    .and_then(|t| titles.get(&t).cloned())
-                    .unwrap_or_default(),
-                r.description.clone().unwrap_or_default(),
+                text(r.task_id.and_then(|t| titles.get(&t))),
+                text(r.description.as_ref()),
                 instant(r.start_at),
                 instant(end),
                 r.billable.to_string(),
@@ -169,6 +185,7 @@ impl CsvService {
         }
         let export = Export {
             db,
+            deps: self.deps.clone(),
             access: *access,
             filter,
             after: None,

@@ -153,6 +153,7 @@ impl Importer {
                 projects: Cache::new(),
                 tasks: Cache::new(),
                 members: Cache::new(),
+                emails: Cache::new(),
             })),
         })
     }
@@ -451,6 +452,7 @@ struct Entries {
     projects: Cache<ProjectKey, std::result::Result<ProjectRef, String>>,
     tasks: Cache<TaskKey, std::result::Result<TaskId, String>>,
     members: Cache<UserId, bool>,
+    emails: Cache<Email, Option<UserId>>,
 }
 
 impl Entries {
@@ -592,6 +594,36 @@ impl Entries {
         Ok(member)
     }
 
+    /// The member a row names by email (`user_email`).
+    async fn member_by_email<T: ConnectionTrait>(
+        &mut self,
+        cx: &Ctx<'_, T>,
+        raw: &str,
+    ) -> Result<std::result::Result<UserId, Problem>> {
+        let email = match Email::parse(raw) {
+            Ok(email) => email,
+            Err(message) => return Ok(Err(Problem::field("user_email", message))),
+        };
+        let found = match self.emails.get(&email) {
+            Some(found) => found,
+            None => {
+                let found = cx
+                    .deps
+                    .memberships
+                    .member_by_email(cx.access.org_id(), &email)
+                    .await?;
+                if let Some(user) = found {
+                    self.members.put(user, true);
+                }
+                self.emails.put(email, found);
+                found
+            }
+        };
+        Ok(found.ok_or_else(|| {
+            Problem::field("user_email", "no member of the organization has this email")
+        }))
+    }
+
     async fn check<T: ConnectionTrait>(
         &mut self,
         cx: &Ctx<'_, T>,
@@ -599,9 +631,14 @@ impl Entries {
         f: &Fields<'_>,
     ) -> Result<Checked> {
         let mut bad = Vec::new();
-        let user = match f.get("user_id") {
-            None => Some(cx.access.user_id()),
-            Some(raw) => take(&mut bad, id::<UserId>("user_id", raw)),
+        // The column that named the person, for the errors about them.
+        let (user, user_field) = match (f.get("user_id"), f.get("user_email")) {
+            (Some(raw), _) => (take(&mut bad, id::<UserId>("user_id", raw)), "user_id"),
+            (None, Some(raw)) => (
+                take(&mut bad, self.member_by_email(cx, raw).await?),
+                "user_email",
+            ),
+            (None, None) => (Some(cx.access.user_id()), "user_id"),
         };
         let start = take(
             &mut bad,
@@ -622,10 +659,10 @@ impl Entries {
             && user != cx.access.user_id()
         {
             if !cx.access.at_least(OrgRole::Admin) {
-                bad.push(Problem::field("user_id", Error::NotOwner.to_string()));
+                bad.push(Problem::field(user_field, Error::NotOwner.to_string()));
             } else if !self.is_member(cx, user).await? {
                 bad.push(Problem::field(
-                    "user_id",
+                    user_field,
                     "must be a member of the organization",
                 ));
             }

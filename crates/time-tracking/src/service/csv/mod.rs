@@ -45,10 +45,12 @@
 //!
 //! [`CsvService::export_time_entries`] returns a stream of CSV chunks: the
 //! header, then one chunk per keyset page of [`EXPORT_PAGE_ROWS`] stopped
-//! entries, in start order. It holds one page at a time. Values are written
-//! as stored, so the export imports back exactly; a spreadsheet may take a
-//! description starting with `=` for a formula (prefixing it would break
-//! the round trip).
+//! entries, in start order. It holds one page at a time. Text a spreadsheet
+//! could take for a formula is written with a leading `'`, which the import
+//! removes ([`crate::columns::guard`]), so the export imports back exactly.
+//! Each page's people are named by email too (`user_email`, through the
+//! `Memberships` port), so a file can move to another organization once its
+//! id columns are emptied.
 
 mod export;
 mod import;
