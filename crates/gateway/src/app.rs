@@ -12,6 +12,11 @@ use poem::{
 use sea_orm::DbErr;
 use sea_orm_migration::MigratorTrait;
 use tokio_util::sync::CancellationToken;
+use trellis_credentials_vault::{
+    Vault, VaultDeps,
+    crypto::{KeyRing, MasterKey},
+    notices::RotationDueNotices,
+};
 use trellis_identity::{
     Identity, IdentityConfig, IdentityDeps,
     password::Passwords,
@@ -87,6 +92,60 @@ pub enum StartupError {
     /// The file store could not be set up.
     #[error("cannot set up file storage: {0}")]
     Files(String),
+    /// The vault's master keys could not be loaded or made.
+    #[error("cannot set up the vault's master keys: {0}")]
+    Vault(String),
+}
+
+/// The name of the development key file, under `TRELLIS_DATA_DIR`.
+pub const VAULT_KEY_FILE: &str = "vault-master-keys";
+
+/// The vault's master keys: `VAULT_MASTER_KEYS`, or outside production
+/// (config refuses production without them) a key file under the data
+/// directory, generated on first start. Losing that file loses every
+/// secret stored with it: it is for development only.
+fn vault_keys(config: &Config) -> Result<Arc<KeyRing>, StartupError> {
+    if let Some(ring) = &config.vault.master_keys {
+        tracing::info!(
+            active = ring.active_id(),
+            keys = ring.ids().count(),
+            "vault master keys configured"
+        );
+        return Ok(ring.clone());
+    }
+    let path = config.data_dir.join(VAULT_KEY_FILE);
+    let fail = |what: &str, e: &dyn std::fmt::Display| {
+        StartupError::Vault(format!("{what} {}: {e}", path.display()))
+    };
+    let spec = match std::fs::read_to_string(&path) {
+        Ok(spec) => zeroize::Zeroizing::new(spec),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = MasterKey::generate("dev1").map_err(|e| fail("generating", &e))?;
+            std::fs::create_dir_all(&config.data_dir)
+                .map_err(|e| fail("creating the directory of", &e))?;
+            write_private(&path, key.to_entry().as_bytes()).map_err(|e| fail("writing", &e))?;
+            key.to_entry()
+        }
+        Err(e) => return Err(fail("reading", &e)),
+    };
+    let ring = KeyRing::parse(&spec).map_err(|e| fail("parsing", &e))?;
+    tracing::warn!(
+        file = %path.display(),
+        "VAULT_MASTER_KEYS is not set: vault secrets are encrypted under a development key kept in this file. \
+         Deleting it loses every stored secret. Set VAULT_MASTER_KEYS (`k1:$(openssl rand -base64 32)`) \
+         outside development; production refuses to start without it."
+    );
+    Ok(Arc::new(ring))
+}
+
+/// Writes a new file readable by its owner only.
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(bytes)
 }
 
 /// Where uploaded files go (an S3-compatible bucket when one is configured,
@@ -239,6 +298,11 @@ impl App {
             clock: clock.clone(),
             memberships: memberships.clone(),
         });
+        let vault = Vault::new(VaultDeps {
+            clock: clock.clone(),
+            memberships: memberships.clone(),
+            keys: vault_keys(&config)?,
+        });
         let instance_id = uuid::Uuid::now_v7();
         let people: Arc<dyn People> = Arc::new(PeopleDirectory);
         let notifications = Notifications::new(
@@ -263,7 +327,14 @@ impl App {
             },
         );
         let dispatcher = Dispatcher::new(
-            events::subscribers(&notifications),
+            events::subscribers(
+                &notifications,
+                Arc::new(RotationDueNotices::new(
+                    people.clone(),
+                    clock.clone(),
+                    config.mail.app_url.clone(),
+                )),
+            ),
             RetryPolicy {
                 base_delay: config.outbox.retry_base,
                 max_attempts: config.outbox.max_attempts,
@@ -284,10 +355,11 @@ impl App {
             metrics: Arc::new(Metrics::new()),
             identity,
             revocations,
-            jobs: Arc::new(crate::jobs::registry(&scheduling, people)),
+            jobs: Arc::new(crate::jobs::registry(&scheduling, &vault, people)),
             scheduling,
             messaging,
             time,
+            vault,
             notifications,
             realtime,
             sockets,
