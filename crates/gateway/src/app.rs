@@ -123,8 +123,14 @@ fn vault_keys(config: &Config) -> Result<Arc<KeyRing>, StartupError> {
             let key = MasterKey::generate("dev1").map_err(|e| fail("generating", &e))?;
             std::fs::create_dir_all(&config.data_dir)
                 .map_err(|e| fail("creating the directory of", &e))?;
-            write_private(&path, key.to_entry().as_bytes()).map_err(|e| fail("writing", &e))?;
-            key.to_entry()
+            match write_private(&path, key.to_entry().as_bytes()) {
+                Ok(()) => key.to_entry(),
+                // Another process starting on the same directory won the race: use its key.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => zeroize::Zeroizing::new(
+                    std::fs::read_to_string(&path).map_err(|e| fail("reading", &e))?,
+                ),
+                Err(e) => return Err(fail("writing", &e)),
+            }
         }
         Err(e) => return Err(fail("reading", &e)),
     };
@@ -603,5 +609,38 @@ async fn purge_rate_limits(store: Arc<GovernorStore>, shutdown: CancellationToke
             _ = shutdown.cancelled() => return,
             _ = tick.tick() => store.purge_idle(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_master_keys_development_keeps_one_generated_key_in_a_private_file() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let data = dir.path().join("data");
+        let data_dir = data.display().to_string();
+        let lookup = |key: &str| (key == "TRELLIS_DATA_DIR").then(|| data_dir.clone());
+        let config = Config::from_lookup(&lookup).unwrap_or_else(|e| panic!("{e}"));
+        assert!(config.vault.master_keys.is_none());
+
+        let first = vault_keys(&config).unwrap_or_else(|e| panic!("{e}"));
+        let file = data.join(VAULT_KEY_FILE);
+        let written = std::fs::read_to_string(&file).unwrap_or_default();
+        assert!(written.starts_with("dev1:"), "an id:base64 entry");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&file).map(|m| m.permissions().mode() & 0o777);
+            assert_eq!(mode.ok(), Some(0o600));
+        }
+        // A restart reads the same key back.
+        let again = vault_keys(&config).unwrap_or_else(|e| panic!("{e}"));
+        let org = trellis_kernel::id::OrgId::new();
+        let data_key = trellis_credentials_vault::crypto::DataKey::generate();
+        let (id, wrapped) = first.wrap(org, &data_key).unwrap_or_else(|e| panic!("{e}"));
+        assert!(again.unwrap(org, &id, &wrapped).is_ok());
+        assert_eq!(std::fs::read_to_string(&file).unwrap_or_default(), written);
     }
 }
