@@ -18,6 +18,7 @@ mod m20261122_000007_messaging_files;
 mod m20261122_000008_messaging_notifications;
 mod m20261122_000009_time_tracking;
 mod m20261122_000010_time_imports;
+mod m20261123_000011_credentials_vault;
 mod m20261123_000012_time_summary_index;
 
 /// The ordered list of migrations.
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000008_messaging_notifications::Migration),
             Box::new(m20261122_000009_time_tracking::Migration),
             Box::new(m20261122_000010_time_imports::Migration),
+            Box::new(m20261123_000011_credentials_vault::Migration),
             Box::new(m20261123_000012_time_summary_index::Migration),
         ]
     }

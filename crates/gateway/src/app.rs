@@ -12,6 +12,11 @@ use poem::{
 use sea_orm::DbErr;
 use sea_orm_migration::MigratorTrait;
 use tokio_util::sync::CancellationToken;
+use trellis_credentials_vault::{
+    Vault, VaultDeps,
+    crypto::{KeyRing, MasterKey},
+    notices::RotationDueNotices,
+};
 use trellis_identity::{
     Identity, IdentityConfig, IdentityDeps,
     password::Passwords,
@@ -87,6 +92,66 @@ pub enum StartupError {
     /// The file store could not be set up.
     #[error("cannot set up file storage: {0}")]
     Files(String),
+    /// The vault's master keys could not be loaded or made.
+    #[error("cannot set up the vault's master keys: {0}")]
+    Vault(String),
+}
+
+/// The name of the development key file, under `TRELLIS_DATA_DIR`.
+pub const VAULT_KEY_FILE: &str = "vault-master-keys";
+
+/// The vault's master keys: `VAULT_MASTER_KEYS`, or outside production
+/// (config refuses production without them) a key file under the data
+/// directory, generated on first start. Losing that file loses every
+/// secret stored with it: it is for development only.
+fn vault_keys(config: &Config) -> Result<Arc<KeyRing>, StartupError> {
+    if let Some(ring) = &config.vault.master_keys {
+        tracing::info!(
+            active = ring.active_id(),
+            keys = ring.ids().count(),
+            "vault master keys configured"
+        );
+        return Ok(ring.clone());
+    }
+    let path = config.data_dir.join(VAULT_KEY_FILE);
+    let fail = |what: &str, e: &dyn std::fmt::Display| {
+        StartupError::Vault(format!("{what} {}: {e}", path.display()))
+    };
+    let spec = match std::fs::read_to_string(&path) {
+        Ok(spec) => zeroize::Zeroizing::new(spec),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = MasterKey::generate("dev1").map_err(|e| fail("generating", &e))?;
+            std::fs::create_dir_all(&config.data_dir)
+                .map_err(|e| fail("creating the directory of", &e))?;
+            match write_private(&path, key.to_entry().as_bytes()) {
+                Ok(()) => key.to_entry(),
+                // Another process starting on the same directory won the race: use its key.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => zeroize::Zeroizing::new(
+                    std::fs::read_to_string(&path).map_err(|e| fail("reading", &e))?,
+                ),
+                Err(e) => return Err(fail("writing", &e)),
+            }
+        }
+        Err(e) => return Err(fail("reading", &e)),
+    };
+    let ring = KeyRing::parse(&spec).map_err(|e| fail("parsing", &e))?;
+    tracing::warn!(
+        file = %path.display(),
+        "VAULT_MASTER_KEYS is not set: vault secrets are encrypted under a development key kept in this file. \
+         Deleting it loses every stored secret. Set VAULT_MASTER_KEYS (`k1:$(openssl rand -base64 32)`) \
+         outside development; production refuses to start without it."
+    );
+    Ok(Arc::new(ring))
+}
+
+/// Writes a new file readable by its owner only.
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(bytes)
 }
 
 /// Where uploaded files go (an S3-compatible bucket when one is configured,
@@ -239,6 +304,11 @@ impl App {
             clock: clock.clone(),
             memberships: memberships.clone(),
         });
+        let vault = Vault::new(VaultDeps {
+            clock: clock.clone(),
+            memberships: memberships.clone(),
+            keys: vault_keys(&config)?,
+        });
         let instance_id = uuid::Uuid::now_v7();
         let people: Arc<dyn People> = Arc::new(PeopleDirectory);
         let notifications = Notifications::new(
@@ -263,7 +333,14 @@ impl App {
             },
         );
         let dispatcher = Dispatcher::new(
-            events::subscribers(&notifications),
+            events::subscribers(
+                &notifications,
+                Arc::new(RotationDueNotices::new(
+                    people.clone(),
+                    clock.clone(),
+                    config.mail.app_url.clone(),
+                )),
+            ),
             RetryPolicy {
                 base_delay: config.outbox.retry_base,
                 max_attempts: config.outbox.max_attempts,
@@ -284,10 +361,11 @@ impl App {
             metrics: Arc::new(Metrics::new()),
             identity,
             revocations,
-            jobs: Arc::new(crate::jobs::registry(&scheduling, people)),
+            jobs: Arc::new(crate::jobs::registry(&scheduling, &vault, people)),
             scheduling,
             messaging,
             time,
+            vault,
             notifications,
             realtime,
             sockets,
@@ -539,5 +617,38 @@ async fn purge_rate_limits(store: Arc<GovernorStore>, shutdown: CancellationToke
             _ = shutdown.cancelled() => return,
             _ = tick.tick() => store.purge_idle(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_master_keys_development_keeps_one_generated_key_in_a_private_file() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let data = dir.path().join("data");
+        let data_dir = data.display().to_string();
+        let lookup = |key: &str| (key == "TRELLIS_DATA_DIR").then(|| data_dir.clone());
+        let config = Config::from_lookup(&lookup).unwrap_or_else(|e| panic!("{e}"));
+        assert!(config.vault.master_keys.is_none());
+
+        let first = vault_keys(&config).unwrap_or_else(|e| panic!("{e}"));
+        let file = data.join(VAULT_KEY_FILE);
+        let written = std::fs::read_to_string(&file).unwrap_or_default();
+        assert!(written.starts_with("dev1:"), "an id:base64 entry");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&file).map(|m| m.permissions().mode() & 0o777);
+            assert_eq!(mode.ok(), Some(0o600));
+        }
+        // A restart reads the same key back.
+        let again = vault_keys(&config).unwrap_or_else(|e| panic!("{e}"));
+        let org = trellis_kernel::id::OrgId::new();
+        let data_key = trellis_credentials_vault::crypto::DataKey::generate();
+        let (id, wrapped) = first.wrap(org, &data_key).unwrap_or_else(|e| panic!("{e}"));
+        assert!(again.unwrap(org, &id, &wrapped).is_ok());
+        assert_eq!(std::fs::read_to_string(&file).unwrap_or_default(), written);
     }
 }

@@ -4,10 +4,12 @@
 //! tests can try bad values without touching the process environment. Every
 //! problem is reported at once, each naming its key.
 
-use std::{fmt, net::SocketAddr, str::FromStr, time::Duration};
+use std::{fmt, net::SocketAddr, str::FromStr, sync::Arc, time::Duration};
 
 use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretSlice, SecretString};
+use trellis_credentials_vault::crypto::KeyRing;
+use zeroize::Zeroizing;
 
 /// The deployment flavour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +94,8 @@ pub struct Config {
     pub files: FilesConfig,
     /// The realtime socket.
     pub realtime: RealtimeConfig,
+    /// The credentials vault's master keys.
+    pub vault: VaultConfig,
     /// `TRELLIS_SETTINGS_CACHE_TTL`: staleness bound of runtime settings.
     pub settings_cache_ttl: Duration,
     /// `TRELLIS_DATA_DIR`: development outboxes (mail, SMS) live here.
@@ -197,6 +201,16 @@ pub struct LogConfig {
 pub struct JobsConfig {
     /// `CRON_SECRET`: enables `/internal/cron/*`.
     pub cron_secret: Option<SecretString>,
+}
+
+/// The credentials vault.
+#[derive(Clone, Debug)]
+pub struct VaultConfig {
+    /// `VAULT_MASTER_KEYS`: `id:base64,...` (32-byte keys), the first
+    /// active. `None` outside production: the gateway keeps a generated key
+    /// in `<TRELLIS_DATA_DIR>/vault-master-keys`. The ring's `Debug` shows
+    /// key ids only.
+    pub master_keys: Option<Arc<KeyRing>>,
 }
 
 /// How the event outbox is dispatched.
@@ -603,6 +617,7 @@ impl Config {
 
         let data_dir =
             std::path::PathBuf::from(r.raw("TRELLIS_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let vault = vault_config(&mut r, env);
         let smtp_url = r.raw("SMTP_URL");
         if let Some(url) = &smtp_url
             && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
@@ -737,10 +752,37 @@ impl Config {
             notify,
             files,
             realtime,
+            vault,
             settings_cache_ttl,
             data_dir,
         })
     }
+}
+
+/// `VAULT_MASTER_KEYS`, parsed (the raw value is wiped): required in
+/// production; outside it, absent means a generated key file.
+fn vault_config(r: &mut Reader<'_>, env: Environment) -> VaultConfig {
+    const KEY: &str = "VAULT_MASTER_KEYS";
+    let master_keys = match r.raw(KEY).map(Zeroizing::new) {
+        Some(spec) => match KeyRing::parse(&spec) {
+            Ok(ring) => Some(Arc::new(ring)),
+            // The reason names entries and ids, never key material.
+            Err(e) => {
+                r.fail(KEY, format!("{e}: expected id:base64-of-32-bytes entries, comma-separated, the first active"));
+                None
+            }
+        },
+        None => {
+            if env == Environment::Production {
+                r.fail(
+                    KEY,
+                    "is required in production (one key: `VAULT_MASTER_KEYS=k1:$(openssl rand -base64 32)`)",
+                );
+            }
+            None
+        }
+    };
+    VaultConfig { master_keys }
 }
 
 /// The smallest acceptable link-signing key.
@@ -1117,10 +1159,15 @@ mod tests {
             "TRELLIS_UNSUBSCRIBE_KEY",
             "Pq7Rt2Wx9Za4Bc6De1Fg3Hj5Kl8Mn0Op",
         );
+        const VAULT_KEYS: (&str, &str) = (
+            "VAULT_MASTER_KEYS",
+            "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        );
         assert_eq!(
             keys(parse(&[("TRELLIS_ENV", "production")])),
             vec![
                 "TRELLIS_JWT_SECRET",
+                "VAULT_MASTER_KEYS",
                 "TRELLIS_FILES_SIGNING_KEY",
                 "TRELLIS_UNSUBSCRIBE_KEY"
             ]
@@ -1131,6 +1178,7 @@ mod tests {
                 ("TRELLIS_JWT_SECRET", "short"),
                 FILES_KEY,
                 UNSUBSCRIBE_KEY,
+                VAULT_KEYS,
             ])),
             vec!["TRELLIS_JWT_SECRET"]
         );
@@ -1140,6 +1188,7 @@ mod tests {
                 ("TRELLIS_JWT_SECRET", "changeme-changeme-changeme-changeme"),
                 FILES_KEY,
                 UNSUBSCRIBE_KEY,
+                VAULT_KEYS,
             ])),
             vec!["TRELLIS_JWT_SECRET"]
         );
@@ -1152,6 +1201,7 @@ mod tests {
                 ),
                 FILES_KEY,
                 UNSUBSCRIBE_KEY,
+                VAULT_KEYS,
             ])),
             vec!["TRELLIS_JWT_SECRET"]
         );
@@ -1164,6 +1214,7 @@ mod tests {
                     "changeme-changeme-changeme-changeme"
                 ),
                 ("TRELLIS_UNSUBSCRIBE_KEY", "short"),
+                VAULT_KEYS,
             ])),
             vec!["TRELLIS_FILES_SIGNING_KEY", "TRELLIS_UNSUBSCRIBE_KEY"]
         );
@@ -1172,8 +1223,37 @@ mod tests {
             ("TRELLIS_JWT_SECRET", "q8Vn2xR0tL5mZ7cW1bK9yH3dF6gJ4sPe"),
             FILES_KEY,
             UNSUBSCRIBE_KEY,
+            VAULT_KEYS,
         ]);
         assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn vault_master_keys_parse_and_bad_ones_are_named_without_their_bytes() {
+        let config = parse(&[(
+            "VAULT_MASTER_KEYS",
+            "new:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=, old:HxAREhMUFRYXGBkaGxwdHh8AAQIDBAUGBwgJCgsMDQ4=",
+        )]);
+        let ring = config.ok().and_then(|c| c.vault.master_keys);
+        assert_eq!(ring.as_deref().map(|r| r.active_id()), Some("new"));
+        let printed = format!("{:?}", ring);
+        assert!(!printed.contains("AAECAwQF"), "{printed}");
+        assert!(
+            parse(&[])
+                .ok()
+                .is_some_and(|c| c.vault.master_keys.is_none())
+        );
+
+        let bad = parse(&[(
+            "VAULT_MASTER_KEYS",
+            "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=,k2:c2hvcnQ=",
+        )]);
+        let errors = bad.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(errors.contains("VAULT_MASTER_KEYS: entry 2"), "{errors}");
+        assert!(
+            !errors.contains("c2hvcnQ") && !errors.contains("AAECAwQF"),
+            "{errors}"
+        );
     }
 
     #[test]

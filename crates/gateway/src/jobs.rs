@@ -11,6 +11,7 @@ use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
+use trellis_credentials_vault::Vault;
 use trellis_kernel::{
     jobs::{Job, JobContext, JobError, JobOutcome, run_under_lease},
     ports::People,
@@ -21,10 +22,11 @@ use trellis_scheduling::Scheduling;
 use crate::state::AppState;
 
 /// Every registered job. Adding a domain's jobs is one line here.
-pub fn registry(scheduling: &Scheduling, people: Arc<dyn People>) -> Vec<Job> {
+pub fn registry(scheduling: &Scheduling, vault: &Vault, people: Arc<dyn People>) -> Vec<Job> {
     let mut jobs = Vec::new();
     jobs.extend(trellis_scheduling::jobs::jobs(scheduling));
     jobs.extend(trellis_messaging::notifications::jobs::jobs(people));
+    jobs.extend(trellis_credentials_vault::jobs::jobs(vault));
     jobs
 }
 
@@ -32,6 +34,7 @@ pub fn registry(scheduling: &Scheduling, people: Arc<dyn People>) -> Vec<Job> {
 pub fn settings() -> Vec<&'static dyn SettingDef> {
     let mut settings = trellis_scheduling::jobs::settings();
     settings.extend(trellis_messaging::notifications::jobs::settings());
+    settings.extend(trellis_credentials_vault::jobs::settings());
     settings
 }
 

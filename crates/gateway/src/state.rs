@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
+use trellis_credentials_vault::Vault;
 use trellis_identity::Identity;
 use trellis_kernel::{
     SharedClock, auth::TokenCodec, outbox::Dispatcher, ports::Memberships, settings::Settings,
@@ -46,6 +47,8 @@ pub struct AppState {
     /// Time-tracking services: agency clients, projects, tasks, time
     /// entries and timers, reports, time settings.
     pub time: TimeTracking,
+    /// The credentials vault.
+    pub vault: Vault,
     /// Notification preferences, devices and deliveries.
     pub notifications: Notifications,
     /// Where committed changes go to reach sockets.

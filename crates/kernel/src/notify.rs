@@ -294,6 +294,9 @@ pub struct CredentialRotationParams {
     pub due_on: NaiveDate,
     /// Where to rotate it.
     pub link: String,
+    /// How many other credentials of the organization are due too.
+    #[serde(default)]
+    pub more: u32,
 }
 
 /// One line of a failure summary.

@@ -91,6 +91,14 @@ impl People for Directory {
     async fn staff(&self, _: &DatabaseTransaction) -> Result<Vec<Recipient>, DbErr> {
         Ok(self.staff.lock().unwrap().clone())
     }
+
+    async fn org_owners(
+        &self,
+        _: &DatabaseTransaction,
+        _: trellis_kernel::id::OrgId,
+    ) -> Result<Vec<Recipient>, DbErr> {
+        Ok(Vec::new())
+    }
 }
 
 struct World {

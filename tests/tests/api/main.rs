@@ -11,3 +11,4 @@ mod messaging;
 mod scheduling;
 mod system;
 mod time;
+mod vault;

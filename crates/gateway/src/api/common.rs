@@ -36,6 +36,13 @@ pub enum Accepted {
 
 /// Who is calling, for the sessions list: user agent and client address.
 pub fn client_info(req: &Request, state: &AppState) -> ClientInfo {
+    let (ip, user_agent) = client_info_parts(req, state);
+    ClientInfo { user_agent, ip }
+}
+
+/// The client address (behind trusted proxies, the forwarded one) and its
+/// `User-Agent` (up to 512 characters).
+pub fn client_info_parts(req: &Request, state: &AppState) -> (Option<String>, Option<String>) {
     let user_agent = req
         .headers()
         .get(poem::http::header::USER_AGENT)
@@ -46,10 +53,10 @@ pub fn client_info(req: &Request, state: &AppState) -> ClientInfo {
         .headers()
         .get("x-forwarded-for")
         .and_then(|v| v.to_str().ok());
-    ClientInfo {
+    (
+        client_ip(peer, forwarded, &state.config.http.trusted_proxies).map(|ip| ip.to_string()),
         user_agent,
-        ip: client_ip(peer, forwarded, &state.config.http.trusted_proxies).map(|ip| ip.to_string()),
-    }
+    )
 }
 
 /// `?limit=&cursor=` into a page request (422 when out of range).

@@ -13,6 +13,7 @@ pub mod messaging;
 pub mod scheduling;
 pub mod system;
 pub mod time;
+pub mod vault;
 
 use poem_openapi::{OpenApiService, Tags};
 
@@ -37,6 +38,10 @@ pub enum ApiTags {
     /// timers, summary reports and time settings, per organization.
     #[oai(rename = "time")]
     Time,
+    /// Client secrets encrypted at rest: credentials, versions, reveals
+    /// and their audit trail, grants, and (internal) master-key rotation.
+    #[oai(rename = "vault")]
+    Vault,
 }
 
 /// Operations on the public listener: one line per domain.
@@ -46,6 +51,7 @@ pub type PublicApi = (
     scheduling::Public,
     messaging::Public,
     time::Public,
+    vault::Public,
 );
 
 /// Operations on the internal listener: one line per domain.
@@ -55,6 +61,7 @@ pub type InternalApi = (
     scheduling::Internal,
     messaging::Internal,
     time::Internal,
+    vault::Internal,
 );
 
 const DESCRIPTION: &str = "The backend of small service businesses and agencies: identity, scheduling, \

@@ -8,6 +8,7 @@
 //! | subscriber | hears | does |
 //! |---|---|---|
 //! | messaging's `NotificationConsumer` (`notifications`) | `notification.requested`, `message.created` | queues one delivery per channel and address, in the event's transaction |
+//! | the vault's `RotationDueNotices` (`vault_rotation_notices`) | `credential.rotation_due` | requests a `credential_rotation_due` notification to each owner |
 //!
 //! A new domain's reaction to another's event is one more subscriber in
 //! [`subscribers`].
@@ -15,6 +16,7 @@
 use std::{sync::Arc, time::Duration};
 
 use tokio_util::sync::CancellationToken;
+use trellis_credentials_vault::notices::RotationDueNotices;
 use trellis_kernel::outbox::{Dispatcher, Subscriber};
 use trellis_messaging::notifications::Notifications;
 
@@ -24,8 +26,11 @@ use crate::state::AppState;
 const BATCH: u32 = 32;
 
 /// Every subscriber, in the order they are called.
-pub fn subscribers(notifications: &Notifications) -> Vec<Arc<dyn Subscriber>> {
-    vec![notifications.consumer.clone()]
+pub fn subscribers(
+    notifications: &Notifications,
+    vault: Arc<RotationDueNotices>,
+) -> Vec<Arc<dyn Subscriber>> {
+    vec![notifications.consumer.clone(), vault]
 }
 
 /// Dispatches due events until `shutdown`: a pass every `poll` (the first

@@ -126,6 +126,10 @@ route_class!(CLASS_MESSAGE, MESSAGE, "message", 30 per 10 s, KeyBy::UserOrIp,
 // buys an attacker nothing.
 route_class!(CLASS_UNSUBSCRIBE, UNSUBSCRIBE, "unsubscribe", 300 per 60 s, KeyBy::Ip,
     "Unsubscribe links followed (mail providers' one-click posts among them), per IP");
+// Each reveal decrypts a secret and writes an audit row: a person needs a
+// few a minute, a script draining the vault many more.
+route_class!(CLASS_REVEAL, REVEAL, "reveal", 10 per 60 s, KeyBy::UserOrIp,
+    "Vault credential reveals, per user");
 
 /// Every rate-limit setting, for the settings registry.
 pub fn settings() -> Vec<&'static dyn SettingDef> {
@@ -139,6 +143,7 @@ pub fn settings() -> Vec<&'static dyn SettingDef> {
         &ANONYMOUS,
         &MESSAGE,
         &UNSUBSCRIBE,
+        &REVEAL,
     ]
 }
 
@@ -169,6 +174,23 @@ static CLASS_TABLE: &[(Method, &str, &RouteClass)] = &[
 static PATTERN_TABLE: &[(Method, &str, &str, &RouteClass)] =
     &[(Method::POST, "/api/v1/rooms/", "/messages", &CLASS_MESSAGE)];
 
+/// Classes of routes with several id segments: `(method, segments)`, `*`
+/// standing for one non-empty segment.
+static SEGMENT_TABLE: &[(Method, &[&str], &RouteClass)] = &[(
+    Method::POST,
+    &["", "api", "v1", "orgs", "*", "credentials", "*", "reveal"],
+    &CLASS_REVEAL,
+)];
+
+fn matches_segments(pattern: &[&str], path: &str) -> bool {
+    let mut segments = path.split('/');
+    pattern.iter().all(|p| {
+        segments
+            .next()
+            .is_some_and(|s| if *p == "*" { !s.is_empty() } else { s == *p })
+    }) && segments.next().is_none()
+}
+
 /// The class of a request, if it is limited at all.
 pub fn classify(method: &Method, path: &str) -> Option<&'static RouteClass> {
     CLASS_TABLE
@@ -186,6 +208,12 @@ pub fn classify(method: &Method, path: &str) -> Option<&'static RouteClass> {
                             .is_some_and(|id| !id.is_empty() && !id.contains('/'))
                 })
                 .map(|(_, _, _, class)| *class)
+        })
+        .or_else(|| {
+            SEGMENT_TABLE
+                .iter()
+                .find(|(m, pattern, _)| m == method && matches_segments(pattern, path))
+                .map(|(_, _, class)| *class)
         })
         .or_else(|| path.starts_with("/api/v1/").then_some(&CLASS_GENERAL))
 }
@@ -514,6 +542,23 @@ mod tests {
             name(Method::POST, "/api/v1/rooms/a/b/messages"),
             Some("general")
         );
+        let credential = "/api/v1/orgs/0193f1b2-7c1e-7aaa-9f00-1234567890ab/credentials/0193f1b2-7c1e-7aaa-9f00-1234567890ac";
+        assert_eq!(
+            name(Method::POST, &format!("{credential}/reveal")),
+            Some("reveal")
+        );
+        assert_eq!(
+            name(Method::GET, &format!("{credential}/reveal")),
+            Some("general")
+        );
+        assert_eq!(name(Method::GET, credential), Some("general"));
+        for path in [
+            "/api/v1/orgs//credentials/x/reveal",
+            "/api/v1/orgs/o/credentials//reveal",
+            "/api/v1/orgs/o/credentials/x/reveal/more",
+        ] {
+            assert_eq!(name(Method::POST, path), Some("general"), "{path}");
+        }
     }
 
     #[test]

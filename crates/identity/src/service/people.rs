@@ -5,12 +5,12 @@ use sea_orm::{ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter}
 use trellis_kernel::{
     auth::Role,
     contact::{Email, Phone},
-    id::UserId,
+    id::{OrgId, UserId},
     notify::Recipient,
-    ports::People,
+    ports::{OrgRole, People},
 };
 
-use crate::entities::user;
+use crate::entities::{membership, user};
 
 /// Reads accounts as recipients.
 #[derive(Debug, Clone, Copy, Default)]
@@ -81,5 +81,21 @@ impl People for PeopleDirectory {
             })
             .map(recipient)
             .collect())
+    }
+
+    async fn org_owners(
+        &self,
+        db: &DatabaseTransaction,
+        org: OrgId,
+    ) -> Result<Vec<Recipient>, DbErr> {
+        let owners: Vec<UserId> = membership::Entity::find()
+            .filter(membership::Column::OrgId.eq(org))
+            .filter(membership::Column::Role.eq(OrgRole::Owner))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| m.user_id)
+            .collect();
+        self.recipients(db, &owners).await
     }
 }

@@ -164,6 +164,7 @@ pub fn sample(kind: NotificationKind) -> Notice {
             client_name: "Padaria Estrela".into(),
             due_on: day(2026, 12, 15),
             link: "https://app.trellis.example/vault/credentials/91be".into(),
+            more: 2,
         }),
         K::DeliveryFailuresAlert => Notice::DeliveryFailuresAlert(DeliveryFailuresParams {
             day: day(2026, 11, 22),
