@@ -49,7 +49,7 @@ pub use staff::StaffCaller;
 use chrono::{DateTime, Utc};
 use poem::Request;
 use poem_openapi::{SecurityScheme, auth::ApiKey};
-use trellis_kernel::{Principal, Role, auth::TokenError};
+use trellis_kernel::{Principal, auth::TokenError};
 
 use crate::{error::ApiError, state::AppState};
 
@@ -101,15 +101,3 @@ pub(crate) struct VerifiedPrincipal(pub Principal);
 #[derive(SecurityScheme)]
 #[oai(ty = "api_key", key_name = "trellis_refresh", key_in = "cookie")]
 pub struct RefreshCookie(pub ApiKey);
-
-/// Fails with 403 unless the caller holds `role`.
-pub(crate) fn require_role(principal: &Principal, role: Role) -> Result<(), ApiError> {
-    if principal.has_role(role) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(
-            "auth.role_required",
-            format!("this operation needs the {} role", role.as_str()),
-        ))
-    }
-}

@@ -6,7 +6,8 @@ use poem::{Request, RequestBody};
 use poem_openapi::{ApiExtractor, ExtractParamOptions};
 use trellis_kernel::{Principal, Role};
 
-use super::{Caller, require_role};
+use super::Caller;
+use crate::error::ApiError;
 
 /// A signed-in caller who holds the global staff role: every `/internal/*`
 /// operation that acts for the operator takes one.
@@ -32,7 +33,13 @@ impl<'a> ApiExtractor<'a> for StaffCaller {
         param_opts: ExtractParamOptions<Self::ParamType>,
     ) -> poem::Result<Self> {
         let Caller(caller) = Caller::from_request(req, body, param_opts).await?;
-        require_role(&caller, Role::Staff)?;
+        if !caller.has_role(Role::Staff) {
+            return Err(ApiError::forbidden(
+                "auth.role_required",
+                "this operation needs the staff role",
+            )
+            .into());
+        }
         Ok(Self(caller))
     }
 }
