@@ -6,7 +6,8 @@
 //! winner's response; the same key with a different body is refused (422).
 
 use poem_openapi::types::{ParseFromJSON, ToJSON};
-use sea_orm::{DatabaseTransaction, TransactionTrait};
+use sea_orm::DatabaseTransaction;
+use trellis_kernel::db::WriteTransaction;
 use trellis_kernel::idempotency::{self, Lookup, Stored};
 
 use crate::{error::ApiError, state::AppState};
@@ -35,7 +36,7 @@ where
 {
     let db = &state.db;
     let Some(key) = key else {
-        let txn = db.begin().await.map_err(ApiError::internal)?;
+        let txn = db.begin_write().await.map_err(ApiError::internal)?;
         let result = effect(&txn).await?;
         txn.commit().await.map_err(ApiError::internal)?;
         return Ok(result);
@@ -55,7 +56,7 @@ where
         Lookup::Mismatch => return Err(mismatch()),
         Lookup::New => {}
     }
-    let txn = db.begin().await.map_err(ApiError::internal)?;
+    let txn = db.begin_write().await.map_err(ApiError::internal)?;
     let result = match effect(&txn).await {
         Ok(result) => result,
         Err(err) => {

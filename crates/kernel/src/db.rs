@@ -3,12 +3,14 @@
 //! SQLite is the embedded default and PostgreSQL production; both come from
 //! one URL. SQLite gets the pragmas a server needs (WAL so readers never wait
 //! for the writer, foreign keys enforced, a busy timeout instead of instant
-//! `SQLITE_BUSY` errors under write contention).
+//! `SQLITE_BUSY` errors under write contention), and every transaction that
+//! writes begins with [`WriteTransaction::begin_write`].
 
 use std::{path::Path, time::Duration};
 
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr,
+    ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 
@@ -115,6 +117,35 @@ pub async fn connect(url: &str, options: &DbOptions) -> Result<DatabaseConnectio
     Database::connect(opts).await
 }
 
+/// How every transaction that may write begins.
+///
+/// A plain `BEGIN` on SQLite is deferred: the transaction holds a read
+/// snapshot and asks for the write lock at its first write. If another
+/// connection wrote in between (or still holds the lock, say a dropped
+/// transaction whose rollback has not run yet), SQLite cannot let the
+/// upgrade wait without risking a deadlock, so it fails at once with
+/// "database is locked" and the busy timeout never applies: a 500 under
+/// ordinary concurrency. `BEGIN IMMEDIATE` takes the write lock up front, so
+/// competing writers queue on the busy timeout and read-then-write logic
+/// sees no lost updates. PostgreSQL ignores the mode; a nested transaction
+/// (a savepoint) inherits its parent's lock.
+///
+/// `TransactionTrait::begin` is refused by clippy (`clippy.toml`) outside
+/// this module so a new domain cannot reintroduce the deferred kind.
+pub trait WriteTransaction: TransactionTrait {
+    /// Begins a transaction holding the write lock on SQLite from the start.
+    fn begin_write(&self) -> impl Future<Output = Result<Self::Transaction, DbErr>> + Send;
+}
+
+impl<C: TransactionTrait> WriteTransaction for C {
+    fn begin_write(&self) -> impl Future<Output = Result<Self::Transaction, DbErr>> + Send {
+        self.begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        })
+    }
+}
+
 /// Connections in use and idle, for the metrics endpoint.
 pub fn pool_usage(db: &DatabaseConnection) -> (u32, u32) {
     match db.get_database_backend() {
@@ -172,6 +203,89 @@ mod tests {
         assert_eq!(pragma("PRAGMA journal_mode").await?, "wal");
         assert_eq!(pragma("PRAGMA foreign_keys").await?, "1");
         assert_eq!(pragma("PRAGMA busy_timeout").await?, "5000");
+        Ok(())
+    }
+
+    /// A SQLite file pool with a one-row counter.
+    async fn counter_db() -> Result<(DatabaseConnection, tempfile::TempDir), DbErr> {
+        let dir = tempfile::tempdir().map_err(|e| DbErr::Custom(e.to_string()))?;
+        let url = format!("sqlite://{}/c.db?mode=rwc", dir.path().display());
+        let db = connect(&url, &DbOptions::default()).await?;
+        db.execute_unprepared("CREATE TABLE counter (n INTEGER NOT NULL)")
+            .await?;
+        db.execute_unprepared("INSERT INTO counter (n) VALUES (0)")
+            .await?;
+        Ok((db, dir))
+    }
+
+    async fn read_counter(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
+        let row = db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "SELECT n FROM counter",
+            ))
+            .await?
+            .ok_or_else(|| DbErr::Custom("no row".into()))?;
+        row.try_get_by_index::<i64>(0)
+    }
+
+    async fn write_counter(db: &impl ConnectionTrait, n: i64) -> Result<(), DbErr> {
+        db.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "UPDATE counter SET n = ?",
+            [n.into()],
+        ))
+        .await
+        .map(drop)
+    }
+
+    /// Why `begin_write` exists: two deferred transactions that both read
+    /// before either writes cannot both commit, and the loser fails at once
+    /// with "database is locked" despite the busy timeout.
+    #[tokio::test]
+    #[allow(clippy::disallowed_methods)]
+    async fn deferred_transactions_that_read_then_write_fail_under_contention() -> Result<(), DbErr>
+    {
+        let (db, _dir) = counter_db().await?;
+        let both_read = std::sync::Arc::new(tokio::sync::Barrier::new(2));
+        let bump = |db: DatabaseConnection, both_read: std::sync::Arc<tokio::sync::Barrier>| async move {
+            let txn = db.begin().await?;
+            let n = read_counter(&txn).await?;
+            both_read.wait().await;
+            write_counter(&txn, n + 1).await?;
+            txn.commit().await
+        };
+        let (a, b) = tokio::join!(
+            tokio::spawn(bump(db.clone(), both_read.clone())),
+            tokio::spawn(bump(db.clone(), both_read)),
+        );
+        let results = [a, b].map(|r| r.map_err(|e| DbErr::Custom(e.to_string())));
+        let failures = results.iter().filter(|r| matches!(r, Ok(Err(_)))).count();
+        assert_eq!(failures, 1, "{results:?}");
+        Ok(())
+    }
+
+    /// Write transactions queue on the busy timeout instead of failing, and
+    /// a read-then-write inside one loses no update.
+    #[tokio::test]
+    async fn write_transactions_queue_and_lose_no_update() -> Result<(), DbErr> {
+        let (db, _dir) = counter_db().await?;
+        let tasks: Vec<_> = (0..12)
+            .map(|_| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    let txn = db.begin_write().await?;
+                    let n = read_counter(&txn).await?;
+                    tokio::task::yield_now().await;
+                    write_counter(&txn, n + 1).await?;
+                    txn.commit().await
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.map_err(|e| DbErr::Custom(e.to_string()))??;
+        }
+        assert_eq!(read_counter(&db).await?, 12);
         Ok(())
     }
 }

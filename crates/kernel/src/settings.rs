@@ -8,6 +8,7 @@
 //! and validate them. Reads go through a short-lived in-process cache: the
 //! instance that writes sees its change at once, others within the TTL.
 
+use crate::db::WriteTransaction;
 use std::{
     collections::{BTreeMap, HashMap},
     fmt,
@@ -16,10 +17,7 @@ use std::{
 };
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, TransactionTrait,
-    sea_query::OnConflict,
-};
+use sea_orm::{ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, sea_query::OnConflict};
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
@@ -280,7 +278,7 @@ impl Settings {
             })?;
         }
         let now = self.clock.now();
-        let txn = self.db.begin().await?;
+        let txn = self.db.begin_write().await?;
         for (key, value) in changes {
             let row = entity::ActiveModel {
                 key: Set(key),

@@ -10,11 +10,10 @@ use std::{
     sync::{Arc, Mutex},
     time::Duration,
 };
+use trellis_kernel::db::WriteTransaction;
 
 use chrono::{TimeZone, Utc};
-use sea_orm::{
-    DatabaseConnection, DatabaseTransaction, EntityTrait, TransactionTrait, sea_query::Expr,
-};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, EntityTrait, sea_query::Expr};
 use sea_orm_migration::MigratorTrait;
 use trellis_kernel::{
     PageRequest, SharedClock,
@@ -127,13 +126,13 @@ async fn world() -> World {
 async fn an_event_exists_only_if_its_transaction_commits() {
     let w = world().await;
     let clock = w.shared_clock();
-    let txn = w.db.begin().await.unwrap();
+    let txn = w.db.begin_write().await.unwrap();
     let event = NewEvent::new("thing.happened", 1, &1).unwrap();
     outbox::record(&txn, &clock, event).await.unwrap();
     txn.rollback().await.unwrap();
     assert!(event::Entity::find().all(&w.db).await.unwrap().is_empty());
 
-    let txn = w.db.begin().await.unwrap();
+    let txn = w.db.begin_write().await.unwrap();
     let event = NewEvent::new("thing.happened", 2, &2).unwrap();
     let id = outbox::record(&txn, &clock, event).await.unwrap();
     txn.commit().await.unwrap();

@@ -7,11 +7,12 @@
 mod common;
 
 use std::time::Duration as StdDuration;
+use trellis_kernel::db::WriteTransaction;
 
 use chrono::{Duration, NaiveDate};
 use common::{World, entry, t, world};
 use poem_openapi::types::MaybeUndefined;
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, SqlErr, Statement, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, SqlErr, Statement};
 use trellis_kernel::{
     DomainError, PageRequest,
     id::UserId,
@@ -235,7 +236,7 @@ async fn a_running_row_committed_under_a_start_maps_to_409() {
     )
     .await;
     // Another writer holds an uncommitted running entry of the same person.
-    let other = w.db.begin().await.unwrap();
+    let other = w.db.begin_write().await.unwrap();
     insert_running(&other, &admin, project).await.unwrap();
     let start = w.tt.entries.start_timer(&w.db, &admin, timer(project));
     let commit = async {
@@ -1023,7 +1024,7 @@ async fn billing_takes_unbilled_time_all_or_nothing() {
         Err(Error::Access(_))
     ));
     // In the caller's transaction: rolled back, nothing happened.
-    let txn = w.db.begin().await.unwrap();
+    let txn = w.db.begin_write().await.unwrap();
     assert_eq!(
         w.tt.billing
             .mark_billed(&txn, &admin, &ids, invoice)
@@ -1040,7 +1041,7 @@ async fn billing_takes_unbilled_time_all_or_nothing() {
             .len(),
         2
     );
-    let txn = w.db.begin().await.unwrap();
+    let txn = w.db.begin_write().await.unwrap();
     w.tt.billing
         .mark_billed(&txn, &admin, &ids, invoice)
         .await

@@ -1,6 +1,7 @@
 //! Credentials: their metadata, and new versions of their secret.
 
 use std::sync::Arc;
+use trellis_kernel::db::WriteTransaction;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
@@ -101,7 +102,7 @@ impl CredentialService {
             notes.map(str::as_bytes),
         )?;
         let now = self.deps.clock.now();
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         let row = credential::ActiveModel {
             id: Set(id),
             org_id: Set(org),
@@ -262,7 +263,7 @@ impl CredentialService {
         } else {
             row.last_rotated_at
         };
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         // Write first: the version number is taken atomically.
         let updated = credential::Entity::update_many()
             .col_expr(Col::Name, Expr::value(name.unwrap_or(row.name)))

@@ -1,6 +1,7 @@
 //! Organizations' data keys, and re-wrapping them under a new master key.
 
 use std::sync::Arc;
+use trellis_kernel::db::WriteTransaction;
 
 use sea_orm::{
     ActiveValue::Set,
@@ -209,7 +210,7 @@ impl KeyService {
             let Some(last) = rows.last() else { break };
             after = Some(last.org_id);
             let now = self.deps.clock.now();
-            let txn = db.begin().await?;
+            let txn = db.begin_write().await?;
             for row in &rows {
                 let data_key = keys
                     .unwrap(row.org_id, &row.master_key_id, &row.wrapped_key)

@@ -1,6 +1,7 @@
 //! Reveals: the one way a secret leaves the vault, audited.
 
 use std::sync::Arc;
+use trellis_kernel::db::WriteTransaction;
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -49,7 +50,7 @@ impl RevealService {
     ) -> Result<RevealedSecret> {
         let org = access.org_id();
         let now = self.deps.clock.now();
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         // Write first (stamps the credential and locks its row).
         let row = credential::Entity::update_many()
             .col_expr(credential::Column::LastRevealedAt, Expr::value(now))

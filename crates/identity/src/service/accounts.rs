@@ -1,6 +1,7 @@
 //! Accounts: registration, sign-in, anonymous users, profile and password.
 
 use std::sync::Arc;
+use trellis_kernel::db::WriteTransaction;
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
@@ -79,7 +80,7 @@ impl AccountService {
         }
         let hash = self.deps.passwords.hash(&cmd.password).await?;
         let now = self.deps.clock.now();
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         let user = user::ActiveModel {
             id: Set(UserId::new()),
             email: Set(Some(email.into_string())),
@@ -219,7 +220,7 @@ impl AccountService {
             return Err(Error::EmailTaken);
         }
         let hash = self.deps.passwords.hash(&cmd.password).await?;
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         let mut active = user.into_active_model();
         active.email = Set(Some(email.into_string()));
         active.password_hash = Set(Some(hash));

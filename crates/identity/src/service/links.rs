@@ -2,6 +2,7 @@
 //! Tokens are 256-bit random, stored only as SHA-256, and spent atomically.
 
 use std::sync::Arc;
+use trellis_kernel::db::WriteTransaction;
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -153,7 +154,7 @@ impl LinkService {
         cmd: VerifyEmailCommand,
     ) -> Result<()> {
         cmd.validate().map_err(|_| Error::InvalidLink)?;
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         let user = self.spend(&txn, &cmd.token, Purpose::VerifyEmail).await?;
         let first_time = user::Entity::update_many()
             .col_expr(
@@ -195,7 +196,7 @@ impl LinkService {
         let Some(user) = user else {
             return Ok(());
         };
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         let token = self.issue(&txn, &user, Purpose::PasswordReset).await?;
         let notice = Notice::PasswordReset(LinkParams {
             link: self.link("reset-password", &token),
@@ -229,7 +230,7 @@ impl LinkService {
             .map_err(|m| Error::field("new_password", m))?;
         let hash = self.deps.passwords.hash(&cmd.new_password).await?;
 
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         let user = self.spend(&txn, &cmd.token, Purpose::PasswordReset).await?;
         let now = self.deps.clock.now();
         user::Entity::update_many()

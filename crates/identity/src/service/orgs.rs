@@ -5,6 +5,7 @@
 //! only owners appoint or remove owners.
 
 use std::sync::Arc;
+use trellis_kernel::db::WriteTransaction;
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -147,7 +148,7 @@ impl OrgService {
             return Err(Error::AnonymousNotAllowed);
         }
         let now = self.deps.clock.now();
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         let org = organization::ActiveModel {
             id: Set(OrgId::new()),
             name: Set(cmd.name.trim().to_string()),
@@ -321,7 +322,7 @@ impl OrgService {
         member: UserId,
         cmd: ChangeRoleCommand,
     ) -> Result<MemberView> {
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         let caller_role = self.require(&txn, caller, org, OrgRole::Admin).await?;
         let target = membership::Entity::find_by_id((org, member))
             .one(&txn)
@@ -351,7 +352,7 @@ impl OrgService {
         org: OrgId,
         member: UserId,
     ) -> Result<()> {
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         let min = if member == caller.user_id {
             OrgRole::Member
         } else {

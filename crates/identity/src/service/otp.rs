@@ -2,6 +2,7 @@
 //! phone (cooldown and hourly cap) and dead after too many wrong guesses.
 
 use std::{sync::Arc, time::Duration};
+use trellis_kernel::db::WriteTransaction;
 
 use sea_orm::{
     ActiveModelTrait,
@@ -86,7 +87,7 @@ impl OtpService {
         let code = secret::new_code();
         // The code and the text that carries it commit together: no code
         // nobody was sent, no text about a code that was never stored.
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         otp_code::ActiveModel {
             id: Set(Uuid::now_v7()),
             phone: Set(phone.as_str().into()),
@@ -167,7 +168,7 @@ impl OtpService {
             return Err(Error::OtpExpired);
         }
 
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         let existing = user::Entity::find()
             .filter(user::Column::VerifiedPhone.eq(phone.as_str()))
             .one(&txn)

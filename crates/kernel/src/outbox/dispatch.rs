@@ -1,11 +1,12 @@
 //! Claiming due events and handing them to subscribers.
 
+use crate::db::WriteTransaction;
 use std::{collections::HashSet, sync::Arc, time::Duration};
 
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    EntityTrait, QueryFilter, Statement, TransactionTrait,
+    EntityTrait, QueryFilter, Statement,
     sea_query::{Expr, OnConflict},
 };
 
@@ -253,7 +254,7 @@ impl Dispatcher {
             // together or not at all. Writing first also takes SQLite's
             // write lock up front, so the commit cannot fail on a snapshot
             // another writer moved.
-            let txn = db.begin().await?;
+            let txn = db.begin_write().await?;
             if !self.remember(&txn, event.id, subscriber.name()).await? {
                 // Someone settled this subscriber meanwhile.
                 txn.rollback().await?;

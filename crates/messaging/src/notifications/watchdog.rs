@@ -10,12 +10,12 @@
 //! watchdog runs and however many instances run it.
 
 use std::collections::BTreeMap;
+use trellis_kernel::db::WriteTransaction;
 
 use chrono::Duration as Span;
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    TransactionTrait,
     sea_query::{Expr, OnConflict},
 };
 use serde::Serialize;
@@ -53,7 +53,7 @@ pub async fn run(
 ) -> Result<WatchdogReport, DbErr> {
     let now = clock.now();
     let since = now - Span::hours(24);
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     // Write first (see the transactions rule in ARCHITECTURE.md).
     let retryable = Condition::any()
         .add(Column::Status.eq(DeliveryStatus::Failed.as_str()))

@@ -1,6 +1,7 @@
 //! Messages and read markers.
 
 use std::sync::Arc;
+use trellis_kernel::db::WriteTransaction;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -81,7 +82,7 @@ impl MessageService {
         let attached = cmd.attachments.unwrap_or_default();
         attachments::check_list(&attached)?;
         let now = self.deps.clock.now();
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         // Write first: the room's activity moves, which also orders the
         // room's sends one after another (a row lock on PostgreSQL; on
         // SQLite a transaction that reads before writing fails with
@@ -210,7 +211,7 @@ impl MessageService {
         room_id: RoomId,
         message_id: MessageId,
     ) -> Result<()> {
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         let current = self.own_message(&txn, caller, room_id, message_id).await?;
         let mut changed: message::ActiveModel = current.into();
         changed.text = Set(None);

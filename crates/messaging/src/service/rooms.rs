@@ -4,6 +4,7 @@ use std::{
     collections::{BTreeSet, HashMap},
     sync::Arc,
 };
+use trellis_kernel::db::WriteTransaction;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -125,7 +126,7 @@ impl RoomService {
         }
         let now = self.deps.clock.now();
         let room_id = RoomId::new();
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         let inserted = room::Entity::insert(room::ActiveModel {
             id: Set(room_id),
             kind: Set(RoomKind::Direct),
@@ -197,7 +198,7 @@ impl RoomService {
         }
         let now = self.deps.clock.now();
         let room_id = RoomId::new();
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         room::Entity::insert(room::ActiveModel {
             id: Set(room_id),
             kind: Set(RoomKind::Group),
@@ -377,7 +378,7 @@ impl RoomService {
         }
         let now = self.deps.clock.now();
         let role = cmd.role.unwrap_or(MemberRole::Member);
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         insert_member(&txn, room_id, cmd.user_id, role, now).await?;
         txn.commit().await?;
         let joined = RoomMemberView {
@@ -405,7 +406,7 @@ impl RoomService {
         room_id: RoomId,
         user: UserId,
     ) -> Result<()> {
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         lock_room(&txn, room_id).await?;
         let (room, me) = access::room_of_member(&txn, room_id, caller).await?;
         if room.kind == RoomKind::Direct {
@@ -451,7 +452,7 @@ impl RoomService {
         user: UserId,
         cmd: ChangeRole,
     ) -> Result<RoomMemberView> {
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         lock_room(&txn, room_id).await?;
         let (room, me) = access::room_of_member(&txn, room_id, caller).await?;
         require_group_admin(&room, &me)?;

@@ -1,6 +1,7 @@
 //! Appointments: lists, details, status changes, the client's own view.
 
 use std::sync::Arc;
+use trellis_kernel::db::WriteTransaction;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
@@ -143,7 +144,7 @@ impl AppointmentService {
         cmd: StatusCommand,
     ) -> Result<AppointmentView> {
         cmd.validate()?;
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         let row = appointment::Entity::find_by_id(id)
             .filter(appointment::Column::ProfessionalId.eq(pro.id))
             .one(&txn)
@@ -266,7 +267,7 @@ impl AppointmentService {
         cmd: CancelCommand,
     ) -> Result<AppointmentView> {
         cmd.validate()?;
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         let db = &txn;
         let row = appointment::Entity::find_by_id(id)
             .one(db)

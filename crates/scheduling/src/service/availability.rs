@@ -1,6 +1,7 @@
 //! Weekly working hours and time off.
 
 use std::sync::Arc;
+use trellis_kernel::db::WriteTransaction;
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait,
@@ -109,7 +110,7 @@ impl AvailabilityService {
         rules: Vec<AvailabilityRule>,
     ) -> Result<Availability> {
         let parsed = parse_rules(&rules)?;
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         availability_rule::Entity::delete_many()
             .filter(availability_rule::Column::ProfessionalId.eq(pro.id))
             .exec(&txn)

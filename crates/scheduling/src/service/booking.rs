@@ -8,6 +8,7 @@
 //! `appointments` backs this up at the database level.
 
 use std::sync::Arc;
+use trellis_kernel::db::WriteTransaction;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -331,7 +332,7 @@ impl BookingService {
     ) -> Result<AppointmentView> {
         cmd.validate()?;
         super::clients::require_contact(cmd.client.phone.as_ref(), cmd.client.email.as_ref())?;
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         Self::lock(&txn, pro).await?;
         let service = self.active_service(&txn, pro, cmd.service_id).await?;
         self.check_place(&txn, pro, &service, cmd.start_at, Placement::Public, None)
@@ -390,7 +391,7 @@ impl BookingService {
         cmd: CreateAppointment,
     ) -> Result<AppointmentView> {
         cmd.validate()?;
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         Self::lock(&txn, pro).await?;
         let service = offering::Entity::find_by_id(cmd.service_id)
             .filter(offering::Column::ProfessionalId.eq(pro.id))
@@ -447,7 +448,7 @@ impl BookingService {
         client: &client::Model,
         start: DateTime<Utc>,
     ) -> Result<AppointmentView> {
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         Self::lock(&txn, pro).await?;
         self.check_place(&txn, pro, service, start, Placement::Professional, None)
             .await?;
@@ -474,7 +475,7 @@ impl BookingService {
         id: AppointmentId,
         start: DateTime<Utc>,
     ) -> Result<AppointmentView> {
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         Self::lock(&txn, pro).await?;
         let old = appointment::Entity::find_by_id(id)
             .filter(appointment::Column::ProfessionalId.eq(pro.id))

@@ -8,6 +8,7 @@
 //! fails is retried by the outbox, not by the next run.
 
 use std::sync::Arc;
+use trellis_kernel::db::WriteTransaction;
 
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionSession,
@@ -79,7 +80,7 @@ impl ReminderService {
         window: Interval,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<bool> {
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         let won = appointment::Entity::update_many()
             .col_expr(appointment::Column::ReminderSentAt, Expr::value(now))
             .filter(appointment::Column::Id.eq(id))

@@ -1,6 +1,7 @@
 //! The agency's clients.
 
 use std::{collections::HashSet, sync::Arc};
+use trellis_kernel::db::WriteTransaction;
 
 use chrono::{DateTime, Utc};
 
@@ -220,7 +221,7 @@ impl AgencyClientService {
         bulk::require_admin(access)?;
         let ids = bulk::distinct(&cmd.ids)?;
         let now = self.deps.clock.now();
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         let (done, refused) = match cmd.action {
             BulkClientAction::Archive | BulkClientAction::Unarchive => {
                 let updated = agency_client::Entity::update_many()

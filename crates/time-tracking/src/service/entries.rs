@@ -26,6 +26,7 @@
 //! project, so later rate changes never reprice logged time.
 
 use std::sync::Arc;
+use trellis_kernel::db::WriteTransaction;
 
 use chrono::{DateTime, Utc};
 use poem_openapi::types::MaybeUndefined;
@@ -343,7 +344,7 @@ impl TimeEntryService {
             }
         }
         let now = self.deps.clock.now();
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         let settings = settings::lock(&txn, access.org_id(), now).await?;
         let (project, booking) = self
             .booking(&txn, access, cmd.project_id, cmd.task_id)
@@ -428,7 +429,7 @@ impl TimeEntryService {
             ));
         }
         let now = self.deps.clock.now();
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         let settings = settings::lock(&txn, access.org_id(), now).await?;
         let mut row = entry_row(&txn, access, id).await?;
         check_owner(access, &row)?;
@@ -517,7 +518,7 @@ impl TimeEntryService {
         access: &OrgAccess,
         id: TimeEntryId,
     ) -> Result<()> {
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         let settings = settings::lock(&txn, access.org_id(), self.deps.clock.now()).await?;
         let row = entry_row(&txn, access, id).await?;
         check_owner(access, &row)?;
@@ -557,7 +558,7 @@ impl TimeEntryService {
         cmd.validate()?;
         let user = access.user_id();
         let now = self.deps.clock.now();
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         let settings = settings::lock(&txn, access.org_id(), now).await?;
         let (project, booking) = self
             .booking(&txn, access, cmd.project_id, cmd.task_id)
@@ -606,7 +607,7 @@ impl TimeEntryService {
         access: &OrgAccess,
     ) -> Result<TimeEntryView> {
         let now = self.deps.clock.now();
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         let settings = settings::lock(&txn, access.org_id(), now).await?;
         let running = running_row(&txn, access, access.user_id())
             .await?

@@ -2,6 +2,7 @@
 //! takes on them.
 
 use std::sync::Arc;
+use trellis_kernel::db::WriteTransaction;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -167,7 +168,7 @@ impl TimeSettingsService {
             ));
         }
         let now = self.deps.clock.now();
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         let mut settings = lock(&txn, access.org_id(), now).await?;
         if let Some(zone) = cmd.time_zone {
             settings.zone = zone.tz();

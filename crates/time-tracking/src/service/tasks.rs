@@ -1,6 +1,7 @@
 //! Tasks and their comments.
 
 use std::{collections::HashSet, sync::Arc};
+use trellis_kernel::db::WriteTransaction;
 
 use poem_openapi::types::MaybeUndefined;
 use sea_orm::{
@@ -276,7 +277,7 @@ impl TaskService {
             }
             BulkTaskAction::Delete => {}
         }
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         let (done, refused) = if cmd.action == BulkTaskAction::Delete {
             let unused = Expr::exists(
                 Query::select()

@@ -7,8 +7,8 @@ use poem_openapi::{
     param::{Path, Query},
     payload::Json,
 };
-use sea_orm::TransactionTrait;
 use trellis_identity::model::CreateOrgCommand;
+use trellis_kernel::db::WriteTransaction;
 use trellis_kernel::ports::{OrgRole, require_org_role};
 use trellis_scheduling::{
     ids::{ServiceId, TimeOffId},
@@ -61,7 +61,7 @@ impl ProfessionalsApi {
     > {
         let (caller, cmd) = (caller.0, body.0);
         state.scheduling.professionals.validate(&cmd)?;
-        let txn = state.db.begin().await.map_err(ApiError::internal)?;
+        let txn = state.db.begin_write().await.map_err(ApiError::internal)?;
         let org = match cmd.org_id {
             Some(org) => {
                 require_org_role(state.memberships.as_ref(), &caller, org, OrgRole::Member).await?;

@@ -4,6 +4,7 @@ use std::{
     collections::{HashMap, HashSet},
     hash::Hash,
 };
+use trellis_kernel::db::WriteTransaction;
 
 use chrono::{DateTime, Utc};
 use csv_async::{AsyncReaderBuilder, ByteRecord, Position};
@@ -941,7 +942,7 @@ impl CsvService {
             created_at: Set(started),
             finished_at: Set(started),
         };
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         // The transaction's first statement is a write (SQLite).
         history.clone().insert(&txn).await?;
         let mut tally = Tally::default();
