@@ -12,6 +12,7 @@ use poem::{
 use sea_orm::DbErr;
 use sea_orm_migration::MigratorTrait;
 use tokio_util::sync::CancellationToken;
+use trellis_billing::{Billing, BillingDeps, plans::PlanCatalog};
 use trellis_credentials_vault::{
     Vault, VaultDeps,
     crypto::{KeyRing, MasterKey},
@@ -45,7 +46,7 @@ use trellis_time_tracking::{TimeTracking, TimeTrackingDeps};
 
 use crate::{
     api,
-    config::{Config, FilesSigningKey, JwtSecret, redact_url},
+    config::{BillingConfig, Config, FilesSigningKey, JwtSecret, redact_url},
     error::{ApiError, into_problem_response},
     events,
     middleware::{
@@ -99,6 +100,17 @@ pub enum StartupError {
 
 /// The name of the development key file, under `TRELLIS_DATA_DIR`.
 pub const VAULT_KEY_FILE: &str = "vault-master-keys";
+
+/// The plans on sale, priced in the configured currency.
+fn plan_catalog(config: &BillingConfig) -> PlanCatalog {
+    PlanCatalog::new(config.currency.clone(), |code| {
+        config
+            .prices
+            .iter()
+            .find(|(plan, _)| *plan == code)
+            .map(|(_, price)| price.clone())
+    })
+}
 
 /// The vault's master keys: `VAULT_MASTER_KEYS`, or outside production
 /// (config refuses production without them) a key file under the data
@@ -309,6 +321,10 @@ impl App {
             memberships: memberships.clone(),
             keys: vault_keys(&config)?,
         });
+        let billing = Billing::new(BillingDeps {
+            clock: clock.clone(),
+            catalog: Arc::new(plan_catalog(&config.billing)),
+        });
         let instance_id = uuid::Uuid::now_v7();
         let people: Arc<dyn People> = Arc::new(PeopleDirectory);
         let notifications = Notifications::new(
@@ -366,6 +382,7 @@ impl App {
             messaging,
             time,
             vault,
+            billing,
             notifications,
             realtime,
             sockets,

@@ -8,7 +8,9 @@ use std::{fmt, net::SocketAddr, str::FromStr, sync::Arc, time::Duration};
 
 use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretSlice, SecretString};
+use trellis_billing::plans::PlanCode;
 use trellis_credentials_vault::crypto::KeyRing;
+use trellis_kernel::types::Currency;
 use zeroize::Zeroizing;
 
 /// The deployment flavour.
@@ -96,6 +98,8 @@ pub struct Config {
     pub realtime: RealtimeConfig,
     /// The credentials vault's master keys.
     pub vault: VaultConfig,
+    /// Plans, prices and Stripe.
+    pub billing: BillingConfig,
     /// `TRELLIS_SETTINGS_CACHE_TTL`: staleness bound of runtime settings.
     pub settings_cache_ttl: Duration,
     /// `TRELLIS_DATA_DIR`: development outboxes (mail, SMS) live here.
@@ -211,6 +215,26 @@ pub struct VaultConfig {
     /// in `<TRELLIS_DATA_DIR>/vault-master-keys`. The ring's `Debug` shows
     /// key ids only.
     pub master_keys: Option<Arc<KeyRing>>,
+}
+
+/// Plans, their prices and Stripe.
+#[derive(Clone, Debug)]
+pub struct BillingConfig {
+    /// `TRELLIS_BILLING_CURRENCY`: the currency of plan prices (BRL).
+    pub currency: Currency,
+    /// `STRIPE_PRICE_BASIC`, `STRIPE_PRICE_PRO`, `STRIPE_PRICE_PREMIUM`:
+    /// the Stripe price selling each paid plan. A plan without one cannot
+    /// be bought.
+    pub prices: Vec<(PlanCode, String)>,
+    /// `STRIPE_SECRET_KEY`: the Stripe API key. Without it checkout and the
+    /// portal answer 503 `billing.not_configured`.
+    pub stripe_secret_key: Option<SecretString>,
+    /// `STRIPE_WEBHOOK_SECRET`: the endpoint's signing secret (`whsec_...`).
+    /// Without it every webhook is refused.
+    pub stripe_webhook_secret: Option<SecretString>,
+    /// `STRIPE_API_BASE`: where the Stripe client sends requests (Stripe's
+    /// own API when unset; a local fake in tests).
+    pub stripe_api_base: Option<String>,
 }
 
 /// How the event outbox is dispatched.
@@ -618,6 +642,7 @@ impl Config {
         let data_dir =
             std::path::PathBuf::from(r.raw("TRELLIS_DATA_DIR").unwrap_or_else(|| "./data".into()));
         let vault = vault_config(&mut r, env);
+        let billing = billing_config(&mut r);
         let smtp_url = r.raw("SMTP_URL");
         if let Some(url) = &smtp_url
             && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
@@ -753,6 +778,7 @@ impl Config {
             files,
             realtime,
             vault,
+            billing,
             settings_cache_ttl,
             data_dir,
         })
@@ -783,6 +809,46 @@ fn vault_config(r: &mut Reader<'_>, env: Environment) -> VaultConfig {
         }
     };
     VaultConfig { master_keys }
+}
+
+/// Plans' currency and Stripe's keys, prices and address.
+fn billing_config(r: &mut Reader<'_>) -> BillingConfig {
+    let currency = r.parse(
+        "TRELLIS_BILLING_CURRENCY",
+        Currency::parse("BRL").unwrap_or_else(|_| unreachable!("BRL is a currency code")),
+        "a three-letter currency code such as BRL",
+        |v| Currency::parse(v).ok(),
+    );
+    let prices = [
+        ("STRIPE_PRICE_BASIC", PlanCode::Basic),
+        ("STRIPE_PRICE_PRO", PlanCode::Pro),
+        ("STRIPE_PRICE_PREMIUM", PlanCode::Premium),
+    ]
+    .into_iter()
+    .filter_map(|(key, plan)| r.raw(key).map(|price| (plan, price)))
+    .collect();
+    let stripe_api_base = r.raw("STRIPE_API_BASE");
+    if let Some(base) = &stripe_api_base
+        && !(base.starts_with("http://") || base.starts_with("https://"))
+    {
+        r.fail("STRIPE_API_BASE", "must be an http:// or https:// URL");
+    }
+    let webhook_secret = r.raw("STRIPE_WEBHOOK_SECRET");
+    if let Some(secret) = &webhook_secret
+        && secret.len() < 16
+    {
+        r.fail(
+            "STRIPE_WEBHOOK_SECRET",
+            "must be at least 16 characters long (whsec_...)",
+        );
+    }
+    BillingConfig {
+        currency,
+        prices,
+        stripe_secret_key: r.raw("STRIPE_SECRET_KEY").map(SecretString::from),
+        stripe_webhook_secret: webhook_secret.map(SecretString::from),
+        stripe_api_base,
+    }
 }
 
 /// The smallest acceptable link-signing key.

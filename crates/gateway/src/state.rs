@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
+use trellis_billing::Billing;
 use trellis_credentials_vault::Vault;
 use trellis_identity::Identity;
 use trellis_kernel::{
@@ -49,6 +50,8 @@ pub struct AppState {
     pub time: TimeTracking,
     /// The credentials vault.
     pub vault: Vault,
+    /// Plans, subscriptions and invoices.
+    pub billing: Billing,
     /// Notification preferences, devices and deliveries.
     pub notifications: Notifications,
     /// Where committed changes go to reach sockets.

@@ -4,7 +4,7 @@ use sea_orm::DbErr;
 use trellis_kernel::{
     DomainError, ErrorKind, FieldError,
     error::{db_error_kind, field_errors},
-    ports::AccessError,
+    ports::{AccessError, LimitReached},
 };
 
 use crate::status::AppointmentStatus;
@@ -68,9 +68,9 @@ pub enum Error {
     /// The appointment has a review already.
     #[error("this appointment has been reviewed already")]
     ReviewExists,
-    /// The plan's client limit is reached.
-    #[error("your plan's client limit is reached")]
-    PlanLimitReached,
+    /// The organization's plan allows no more (clients, recurring schedules).
+    #[error(transparent)]
+    PlanLimit(#[from] LimitReached),
     /// Organization access refused.
     #[error(transparent)]
     Access(#[from] AccessError),
@@ -117,7 +117,8 @@ impl DomainError for Error {
             | Self::InvalidTransition { .. }
             | Self::CancellationWindowPassed
             | Self::ClientExists => K::Conflict,
-            Self::PlanLimitReached | Self::ReviewNotAllowed => K::Forbidden,
+            Self::ReviewNotAllowed => K::Forbidden,
+            Self::PlanLimit(e) => e.kind(),
             Self::ReviewExists => K::Conflict,
             Self::Access(e) => e.kind(),
             Self::Database(e) => db_error_kind(e),
@@ -140,7 +141,7 @@ impl DomainError for Error {
             Self::InvalidTransition { .. } => "appointment.invalid_transition",
             Self::CancellationWindowPassed => "appointment.cancellation_window_passed",
             Self::ClientExists => "client.exists",
-            Self::PlanLimitReached => "plan.limit_reached",
+            Self::PlanLimit(e) => e.code(),
             Self::ReviewNotAllowed => "review.not_allowed",
             Self::ReviewExists => "review.exists",
             Self::Access(e) => e.code(),

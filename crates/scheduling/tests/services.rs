@@ -10,7 +10,7 @@ use sea_orm_migration::MigratorTrait;
 use trellis_kernel::{
     Principal, SystemClock,
     id::{OrgId, SessionId, UserId},
-    ports::Entitlements,
+    ports::{Allowance, Entitlements, Limit},
     testing::fresh_connection,
 };
 use trellis_scheduling::{
@@ -23,8 +23,13 @@ struct Limited(u64);
 
 #[async_trait::async_trait]
 impl Entitlements for Limited {
-    async fn max_clients(&self, _org: OrgId) -> Result<Option<u64>, DbErr> {
-        Ok(Some(self.0))
+    async fn limit(&self, _org: OrgId, limit: Limit) -> Result<Allowance, DbErr> {
+        Ok(Allowance {
+            limit,
+            max: Some(self.0),
+            plan: "free".into(),
+            lifted_by: Some("basic".into()),
+        })
     }
 }
 
@@ -93,7 +98,13 @@ async fn the_plan_limits_how_many_clients_a_professional_keeps() {
     scheduling.clients.create(&db, &pro, add(1)).await.unwrap();
     scheduling.clients.create(&db, &pro, add(2)).await.unwrap();
     let third = scheduling.clients.create(&db, &pro, add(3)).await;
-    assert!(matches!(third, Err(Error::PlanLimitReached)), "{third:?}");
+    match third {
+        Err(Error::PlanLimit(reached)) => {
+            assert_eq!((reached.limit, reached.max), (Limit::Clients, 2));
+            assert_eq!(reached.lifted_by.as_deref(), Some("basic"));
+        }
+        other => panic!("expected plan.limit_reached, got {other:?}"),
+    }
     // Existing clients are still found for bookings; only new ones are refused.
     let known = scheduling
         .clients
@@ -118,5 +129,5 @@ async fn the_plan_limits_how_many_clients_a_professional_keeps() {
             None,
         )
         .await;
-    assert!(matches!(new, Err(Error::PlanLimitReached)));
+    assert!(matches!(new, Err(Error::PlanLimit(_))));
 }

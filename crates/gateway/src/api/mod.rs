@@ -6,6 +6,7 @@
 //! poem-openapi's limit of 16). Adding a domain is one line in each tuple
 //! below and a tag in [`ApiTags`].
 
+pub mod billing;
 pub mod common;
 pub mod identity;
 pub mod json;
@@ -42,6 +43,10 @@ pub enum ApiTags {
     /// and their audit trail, grants, and (internal) master-key rotation.
     #[oai(rename = "vault")]
     Vault,
+    /// Plans and what they allow, an organization's subscription through
+    /// Stripe (checkout, portal, webhooks), and invoices to its clients.
+    #[oai(rename = "billing")]
+    Billing,
 }
 
 /// Operations on the public listener: one line per domain.
@@ -52,6 +57,7 @@ pub type PublicApi = (
     messaging::Public,
     time::Public,
     vault::Public,
+    billing::Public,
 );
 
 /// Operations on the internal listener: one line per domain.
@@ -62,6 +68,7 @@ pub type InternalApi = (
     messaging::Internal,
     time::Internal,
     vault::Internal,
+    billing::Internal,
 );
 
 const DESCRIPTION: &str = "The backend of small service businesses and agencies: identity, scheduling, \

@@ -14,5 +14,5 @@ pub mod people;
 pub use access::{
     AccessError, Memberships, OrgAccess, OrgRole, Profile, check_org_role, require_org_role,
 };
-pub use entitlements::{Entitlements, Unlimited};
+pub use entitlements::{Allowance, Entitlements, Limit, LimitReached, Unlimited};
 pub use people::People;

@@ -30,6 +30,14 @@ impl Currency {
         &self.0
     }
 
+    /// Decimal digits of its minor unit: the ISO 4217 exponent (2 for BRL
+    /// and EUR, 0 for JPY); 2 for a code ISO 4217 does not know.
+    pub fn minor_digits(&self) -> u32 {
+        iso_currency::Currency::from_code(&self.0)
+            .and_then(|c| c.exponent())
+            .map_or(2, u32::from)
+    }
+
     /// Consumes into the code.
     pub fn into_string(self) -> String {
         self.0

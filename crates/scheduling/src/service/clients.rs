@@ -12,6 +12,7 @@ use sea_orm::{
 use trellis_kernel::{
     FieldError, Page, PageRequest,
     id::UserId,
+    ports::Limit,
     types::{Email, Phone},
 };
 use validator::Validate;
@@ -55,16 +56,19 @@ impl ClientService {
         Self { deps }
     }
 
-    /// Fails with `PlanLimitReached` if the professional cannot add a client.
+    /// Fails with `PlanLimit` if the professional cannot add a client.
     async fn check_limit(&self, db: &impl ConnectionTrait, pro: &Professional) -> Result<()> {
-        if let Some(max) = self.deps.entitlements.max_clients(pro.org_id).await? {
+        let allowance = self
+            .deps
+            .entitlements
+            .limit(pro.org_id, Limit::Clients)
+            .await?;
+        if allowance.max.is_some() {
             let count = client::Entity::find()
                 .filter(client::Column::ProfessionalId.eq(pro.id))
                 .count(db)
                 .await?;
-            if count >= max {
-                return Err(Error::PlanLimitReached);
-            }
+            allowance.admits(count)?;
         }
         Ok(())
     }

@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, TransactionTrait, sea_query::Expr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, TransactionTrait, sea_query::Expr,
 };
-use trellis_kernel::DomainError;
+use trellis_kernel::{DomainError, ports::Limit};
 use validator::Validate;
 
 use super::{BookingService, ClientService, SchedulingDeps};
@@ -102,6 +102,16 @@ impl RecurringService {
             .one(db)
             .await?
             .ok_or(Error::ServiceNotFound)?;
+        let in_force = recurring_schedule::Entity::find()
+            .filter(recurring_schedule::Column::ProfessionalId.eq(pro.id))
+            .filter(recurring_schedule::Column::CancelledAt.is_null())
+            .count(db)
+            .await?;
+        self.deps
+            .entitlements
+            .limit(pro.org_id, Limit::RecurringSchedules)
+            .await?
+            .admits(in_force)?;
         let schedule = recurring_schedule::ActiveModel {
             id: Set(RecurringId::new()),
             professional_id: Set(pro.id),

@@ -1,0 +1,2 @@
+//! Billing's tables (SeaORM entities), one file per table. Private to the
+//! crate: services return views.

@@ -1,0 +1,5 @@
+//! Billing over HTTP: the price list, an organization's subscription through
+//! a fake Stripe, signed webhooks, and invoices (every response is checked
+//! against the spec).
+
+mod plans;
