@@ -7,6 +7,8 @@ use trellis_kernel::{
     ports::AccessError,
 };
 
+use crate::stripe::{StripeFailed, signature::SignatureError};
+
 /// Result alias.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -16,6 +18,25 @@ pub enum Error {
     /// Fields failed validation.
     #[error("some fields are invalid")]
     Validation(Vec<FieldError>),
+    /// Stripe is not configured (`STRIPE_SECRET_KEY`, or
+    /// `STRIPE_WEBHOOK_SECRET` for webhooks).
+    #[error("payments are not configured on this server")]
+    NotConfigured,
+    /// Stripe failed or refused a request. The cause is logged, not shown.
+    #[error("the payment provider is unavailable; try again shortly")]
+    Provider(#[source] StripeFailed),
+    /// The organization pays for a plan already: the portal changes it.
+    #[error("the organization already has a subscription; change it in the billing portal")]
+    AlreadySubscribed,
+    /// The portal needs a Stripe customer, made by a first checkout.
+    #[error("the organization has no billing account yet; subscribe first")]
+    NoCustomer,
+    /// A webhook's `Stripe-Signature` does not prove it came from Stripe.
+    #[error("{0}")]
+    Signature(#[from] SignatureError),
+    /// A signed webhook whose body is not a Stripe event.
+    #[error("the body is not a Stripe event: {0}")]
+    MalformedEvent(String),
     /// Organization access refused (or a role too weak for the operation).
     #[error(transparent)]
     Access(#[from] AccessError),
@@ -42,6 +63,9 @@ impl DomainError for Error {
         use ErrorKind as K;
         match self {
             Self::Validation(_) => K::Unprocessable,
+            Self::NotConfigured | Self::Provider(_) => K::Unavailable,
+            Self::AlreadySubscribed | Self::NoCustomer => K::Conflict,
+            Self::Signature(_) | Self::MalformedEvent(_) => K::BadRequest,
             Self::Access(e) => e.kind(),
             Self::Database(e) => db_error_kind(e),
         }
@@ -50,6 +74,12 @@ impl DomainError for Error {
     fn code(&self) -> &'static str {
         match self {
             Self::Validation(_) => "request.validation_failed",
+            Self::NotConfigured => "billing.not_configured",
+            Self::Provider(_) => "billing.provider_unavailable",
+            Self::AlreadySubscribed => "billing.already_subscribed",
+            Self::NoCustomer => "billing.no_customer",
+            Self::Signature(_) => "billing.webhook_signature_invalid",
+            Self::MalformedEvent(_) => "billing.webhook_malformed",
             Self::Access(e) => e.code(),
             Self::Database(_) => "internal",
         }

@@ -16,6 +16,7 @@ pub mod ids;
 pub mod model;
 pub mod plans;
 pub mod service;
+pub mod stripe;
 
 pub use error::{Error, Result};
 pub use service::{Billing, BillingDeps};

@@ -55,6 +55,16 @@ impl PlanCode {
         }
     }
 
+    /// Its name for people (`Pro`).
+    pub fn display_name(self) -> &'static str {
+        match self {
+            PlanCode::Free => "Free",
+            PlanCode::Basic => "Basic",
+            PlanCode::Pro => "Pro",
+            PlanCode::Premium => "Premium",
+        }
+    }
+
     /// The price per month in major units (39 for basic): the product's
     /// price list, in whatever currency is configured.
     pub fn monthly_price_major(self) -> i64 {
@@ -74,8 +84,8 @@ impl PlanCode {
             (Limit::Clients, Free) => Some(10),
             (Limit::Clients, Basic) => Some(100),
             (Limit::Clients, Pro) => Some(1_000),
-            (Limit::OrgMembers, Free) => Some(1),
-            (Limit::OrgMembers, Basic) => Some(3),
+            (Limit::OrgMembers, Free) => Some(3),
+            (Limit::OrgMembers, Basic) => Some(5),
             (Limit::OrgMembers, Pro) => Some(10),
             (Limit::VaultCredentials, Free) => Some(5),
             (Limit::VaultCredentials, Basic) => Some(50),
@@ -221,7 +231,7 @@ mod tests {
     fn each_limit_names_the_cheapest_plan_that_lifts_it() {
         let catalog = catalog();
         let free_members = catalog.allowance(PlanCode::Free, Limit::OrgMembers);
-        assert_eq!(free_members.max, Some(1));
+        assert_eq!(free_members.max, Some(3));
         assert_eq!(free_members.lifted_by.as_deref(), Some("basic"));
         let pro_clients = catalog.allowance(PlanCode::Pro, Limit::Clients);
         assert_eq!(pro_clients.lifted_by.as_deref(), Some("premium"));

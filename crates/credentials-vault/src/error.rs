@@ -5,7 +5,7 @@ use sea_orm::{DbErr, SqlErr};
 use trellis_kernel::{
     DomainError, ErrorKind, FieldError,
     error::{db_error_kind, field_errors},
-    ports::AccessError,
+    ports::{AccessError, LimitReached},
 };
 
 use crate::crypto::CryptoError;
@@ -38,6 +38,9 @@ pub enum Error {
     /// changed or moved to another row. Answered as a bare 500.
     #[error("vault integrity check failed")]
     Integrity(#[source] CryptoError),
+    /// The organization's plan allows no more credentials.
+    #[error(transparent)]
+    PlanLimit(#[from] LimitReached),
     /// Organization access refused (or a role too weak for the operation).
     #[error(transparent)]
     Access(#[from] AccessError),
@@ -84,6 +87,7 @@ impl DomainError for Error {
             Self::NotFound | Self::VersionNotFound | Self::GrantNotFound => K::NotFound,
             Self::RevealForbidden | Self::OlderVersionForbidden => K::Forbidden,
             Self::Integrity(_) => K::Internal,
+            Self::PlanLimit(e) => e.kind(),
             Self::Access(e) => e.kind(),
             Self::Database(e) => db_error_kind(e),
         }
@@ -97,6 +101,7 @@ impl DomainError for Error {
             Self::GrantNotFound => "credential.grant_not_found",
             Self::RevealForbidden => "credential.reveal_forbidden",
             Self::OlderVersionForbidden => "credential.older_version_forbidden",
+            Self::PlanLimit(e) => e.code(),
             Self::Access(e) => e.code(),
             // Nothing about the cause leaves the process.
             Self::Integrity(_) | Self::Database(_) => "internal",

@@ -12,7 +12,12 @@ use poem::{
 use sea_orm::DbErr;
 use sea_orm_migration::MigratorTrait;
 use tokio_util::sync::CancellationToken;
-use trellis_billing::{Billing, BillingDeps, plans::PlanCatalog};
+use trellis_billing::{
+    Billing, BillingDeps,
+    plans::PlanCatalog,
+    service::PlanEntitlements,
+    stripe::{ReturnUrls, StripeApi},
+};
 use trellis_credentials_vault::{
     Vault, VaultDeps,
     crypto::{KeyRing, MasterKey},
@@ -28,7 +33,7 @@ use trellis_kernel::{
     auth::{TokenCodec, TokenSettings},
     db::DbOptions,
     outbox::{Dispatcher, RetryPolicy},
-    ports::{Memberships, People, Unlimited},
+    ports::{Entitlements, Memberships, People},
     settings::{Settings, SettingsRegistry},
 };
 use trellis_messaging::{
@@ -93,6 +98,9 @@ pub enum StartupError {
     /// The file store could not be set up.
     #[error("cannot set up file storage: {0}")]
     Files(String),
+    /// Stripe's client could not be built (a bad `STRIPE_API_BASE`).
+    #[error("cannot set up Stripe: {0}")]
+    Billing(String),
     /// The vault's master keys could not be loaded or made.
     #[error("cannot set up the vault's master keys: {0}")]
     Vault(String),
@@ -110,6 +118,27 @@ fn plan_catalog(config: &BillingConfig) -> PlanCatalog {
             .find(|(plan, _)| *plan == code)
             .map(|(_, price)| price.clone())
     })
+}
+
+/// Stripe's client, when `STRIPE_SECRET_KEY` is set.
+fn stripe_api(config: &BillingConfig) -> Result<Option<StripeApi>, StartupError> {
+    let Some(key) = &config.stripe_secret_key else {
+        tracing::info!("STRIPE_SECRET_KEY is not set: checkout and the billing portal answer 503");
+        return Ok(None);
+    };
+    StripeApi::new(key, config.stripe_api_base.as_deref())
+        .map(Some)
+        .map_err(|e| StartupError::Billing(e.to_string()))
+}
+
+/// Where Stripe sends people back to, in the app.
+fn return_urls(app_url: &str) -> ReturnUrls {
+    let app = app_url.trim_end_matches('/');
+    ReturnUrls {
+        success: format!("{app}/billing?checkout=success&session_id={{CHECKOUT_SESSION_ID}}"),
+        cancel: format!("{app}/billing?checkout=cancelled"),
+        portal: format!("{app}/billing"),
+    }
 }
 
 /// The vault's master keys: `VAULT_MASTER_KEYS`, or outside production
@@ -277,7 +306,21 @@ impl App {
             clock.clone(),
             config.settings_cache_ttl,
         );
+        let people: Arc<dyn People> = Arc::new(PeopleDirectory);
+        let billing = Billing::new(BillingDeps {
+            clock: clock.clone(),
+            catalog: Arc::new(plan_catalog(&config.billing)),
+            stripe: stripe_api(&config.billing)?,
+            webhook_secret: config.billing.stripe_webhook_secret.clone(),
+            urls: return_urls(&config.mail.app_url),
+            people: people.clone(),
+        });
+        let entitlements: Arc<dyn Entitlements> = Arc::new(PlanEntitlements::new(
+            db.clone(),
+            billing.subscriptions.clone(),
+        ));
         let identity = Identity::new(IdentityDeps {
+            entitlements: entitlements.clone(),
             clock: clock.clone(),
             tokens: tokens.clone(),
             passwords: Passwords::new(),
@@ -300,7 +343,7 @@ impl App {
         revocations.refresh().await;
         let scheduling = Scheduling::new(SchedulingDeps {
             clock: clock.clone(),
-            entitlements: Arc::new(Unlimited),
+            entitlements: entitlements.clone(),
         });
         let memberships: Arc<dyn Memberships> = Arc::new(MembershipDirectory::new(db.clone()));
         let realtime: Arc<dyn RealtimeBus> = Arc::new(InProcessBus::new());
@@ -318,15 +361,11 @@ impl App {
         });
         let vault = Vault::new(VaultDeps {
             clock: clock.clone(),
+            entitlements: entitlements.clone(),
             memberships: memberships.clone(),
             keys: vault_keys(&config)?,
         });
-        let billing = Billing::new(BillingDeps {
-            clock: clock.clone(),
-            catalog: Arc::new(plan_catalog(&config.billing)),
-        });
         let instance_id = uuid::Uuid::now_v7();
-        let people: Arc<dyn People> = Arc::new(PeopleDirectory);
         let notifications = Notifications::new(
             MessagingDeps {
                 clock: clock.clone(),

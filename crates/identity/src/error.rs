@@ -6,7 +6,7 @@ use sea_orm::DbErr;
 use trellis_kernel::{
     DomainError, ErrorKind, FieldError,
     error::{db_error_kind, field_errors},
-    ports::AccessError,
+    ports::{AccessError, LimitReached},
 };
 
 /// Result alias.
@@ -72,6 +72,9 @@ pub enum Error {
     /// The user is already a member.
     #[error("this user is already a member")]
     AlreadyMember,
+    /// The organization's plan allows no more members.
+    #[error(transparent)]
+    PlanLimit(#[from] LimitReached),
     /// Removing or demoting the last owner.
     #[error("an organization must keep at least one owner")]
     LastOwner,
@@ -132,6 +135,7 @@ impl DomainError for Error {
             Self::InvalidLink => K::Unprocessable,
             Self::OtpCooldown(_) | Self::OtpHourlyCap(_) => K::TooManyRequests,
             Self::UserNotFound | Self::SessionNotFound | Self::MemberNotFound => K::NotFound,
+            Self::PlanLimit(e) => e.kind(),
             Self::Access(e) => e.kind(),
             Self::Database(e) => db_error_kind(e),
             Self::Internal(_) => K::Internal,
@@ -160,6 +164,7 @@ impl DomainError for Error {
             Self::Access(e) => e.code(),
             Self::MemberNotFound => "membership.not_found",
             Self::AlreadyMember => "membership.exists",
+            Self::PlanLimit(e) => e.code(),
             Self::LastOwner => "membership.last_owner",
             Self::OwnerRequired => "membership.owner_required",
             Self::AdminRequired => "auth.admin_required",

@@ -72,6 +72,7 @@ async fn world() -> World {
         Arc::new(clock.clone()),
     );
     let identity = Identity::new(IdentityDeps {
+        entitlements: std::sync::Arc::new(trellis_kernel::ports::Unlimited),
         clock: Arc::new(clock.clone()),
         tokens: tokens.clone(),
         passwords: Passwords::new(),
@@ -345,6 +346,7 @@ async fn deactivated_users_cannot_sign_in() {
 async fn without_a_text_channel_no_code_is_made_or_requested() {
     let w = world().await;
     let identity = Identity::new(IdentityDeps {
+        entitlements: std::sync::Arc::new(trellis_kernel::ports::Unlimited),
         clock: Arc::new(w.clock.clone()),
         tokens: w.tokens.clone(),
         passwords: Passwords::new(),

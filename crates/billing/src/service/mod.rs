@@ -3,13 +3,21 @@
 //! that organization, so another organization's ids are simply not found.
 
 mod plans;
+mod subscriptions;
+mod webhooks;
 
 use std::sync::Arc;
 
 pub use plans::PlanService;
-use trellis_kernel::SharedClock;
+use secrecy::SecretString;
+pub use subscriptions::{PLAN_CACHE_TTL, PlanEntitlements, SubscriptionService};
+use trellis_kernel::{SharedClock, ports::People};
+pub use webhooks::WebhookService;
 
-use crate::plans::PlanCatalog;
+use crate::{
+    plans::PlanCatalog,
+    stripe::{ReturnUrls, StripeApi},
+};
 
 /// What every billing service needs.
 #[derive(Clone)]
@@ -18,12 +26,23 @@ pub struct BillingDeps {
     pub clock: SharedClock,
     /// The plans on sale.
     pub catalog: Arc<PlanCatalog>,
+    /// Stripe's API; `None` when not configured (checkout and portal
+    /// answer 503 `billing.not_configured`).
+    pub stripe: Option<StripeApi>,
+    /// The webhook endpoint's signing secret; `None` refuses every webhook.
+    pub webhook_secret: Option<SecretString>,
+    /// Where Stripe sends people back to (also the billing link in notices).
+    pub urls: ReturnUrls,
+    /// Who owns an organization (payment and subscription notices).
+    pub people: Arc<dyn People>,
 }
 
 impl std::fmt::Debug for BillingDeps {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BillingDeps")
             .field("catalog", &self.catalog)
+            .field("stripe", &self.stripe)
+            .field("urls", &self.urls)
             .finish_non_exhaustive()
     }
 }
@@ -33,14 +52,21 @@ impl std::fmt::Debug for BillingDeps {
 pub struct Billing {
     /// The plans on sale.
     pub plans: PlanService,
+    /// Subscriptions, checkout, portal, and the plan in force.
+    pub subscriptions: SubscriptionService,
+    /// Stripe's webhooks.
+    pub webhooks: WebhookService,
 }
 
 impl Billing {
     /// Wires the services.
     pub fn new(deps: BillingDeps) -> Self {
         let deps = Arc::new(deps);
+        let subscriptions = SubscriptionService::new(deps.clone());
         Self {
-            plans: PlanService::new(deps),
+            plans: PlanService::new(deps.clone()),
+            webhooks: WebhookService::new(deps, subscriptions.clone()),
+            subscriptions,
         }
     }
 }

@@ -7,11 +7,14 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionSession, TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionSession, TransactionTrait,
     sea_query::{Expr, ExprTrait, Func, LikeExpr},
 };
-use trellis_kernel::{Page, PageRequest, ports::OrgAccess};
+use trellis_kernel::{
+    Page, PageRequest,
+    ports::{Limit, OrgAccess},
+};
 use validator::Validate;
 use zeroize::Zeroizing;
 
@@ -90,6 +93,15 @@ impl CredentialService {
         check_secret("secret", &cmd.secret, true)?;
         let notes = cmd.notes.as_deref().filter(|n| !n.trim().is_empty());
         let (client_id, project_id) = links::check(db, org, cmd.client_id, cmd.project_id).await?;
+        let held = credential::Entity::find()
+            .filter(credential::Column::OrgId.eq(org))
+            .count(db)
+            .await?;
+        self.deps
+            .entitlements
+            .limit(org, Limit::VaultCredentials)
+            .await?
+            .admits(held)?;
         let key = keys::ensure_org_key(db, &self.deps, org).await?;
 
         let id = CredentialId::new();

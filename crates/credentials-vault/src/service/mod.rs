@@ -17,7 +17,7 @@ pub use reveal::RevealService;
 use serde::de::DeserializeOwned;
 use trellis_kernel::{
     PageRequest, SharedClock,
-    ports::{Memberships, OrgAccess, OrgRole},
+    ports::{Entitlements, Memberships, OrgAccess, OrgRole},
 };
 
 use crate::{
@@ -34,6 +34,8 @@ pub struct VaultDeps {
     pub memberships: Arc<dyn Memberships>,
     /// The master keys (the first active).
     pub keys: Arc<KeyRing>,
+    /// What an organization's plan allows (credentials).
+    pub entitlements: Arc<dyn Entitlements>,
 }
 
 impl std::fmt::Debug for VaultDeps {

@@ -68,6 +68,7 @@ pub async fn world(keys: Arc<KeyRing>) -> World {
     let mut world = World {
         db,
         vault: Vault::new(VaultDeps {
+            entitlements: std::sync::Arc::new(trellis_kernel::ports::Unlimited),
             clock: Arc::new(clock.clone()),
             memberships: orgs.clone(),
             keys: keys.clone(),
@@ -107,6 +108,7 @@ impl World {
     /// restart with another `VAULT_MASTER_KEYS`).
     pub fn rekey(&mut self, keys: Arc<KeyRing>) {
         self.vault = Vault::new(VaultDeps {
+            entitlements: std::sync::Arc::new(trellis_kernel::ports::Unlimited),
             clock: Arc::new(self.clock.clone()),
             memberships: self.orgs.clone(),
             keys,

@@ -46,7 +46,8 @@ pub mod role {
 }
 
 /// A signed-in member of the organization in the request path
-/// (`/orgs/{org_id}/...`), with at least role `R`.
+/// (`/orgs/{org_id}/...`, or an `org_id` query parameter on routes outside
+/// it), with at least role `R`.
 ///
 /// Declare it first, then the path parameter for the spec:
 ///
@@ -82,6 +83,30 @@ impl<R: MinRole> Deref for OrgMember<R> {
     }
 }
 
+/// The organization a request names: the path segment after `orgs`, or
+/// for the few routes outside `/orgs/{org_id}` (billing's subscription,
+/// checkout and portal) the `org_id` query parameter.
+fn org_in_request(req: &Request) -> Result<OrgId, ApiError> {
+    let path = req.uri().path();
+    if path.split('/').any(|s| s == "orgs") {
+        return org_in_path(path);
+    }
+    let raw = req
+        .uri()
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("org_id="))
+        .unwrap_or_default();
+    raw.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "request.invalid_parameter",
+            "failed to parse query `org_id`: not an organization id",
+        )
+    })
+}
+
 /// The organization id in a request path: the segment after `orgs`.
 fn org_in_path(path: &str) -> Result<OrgId, ApiError> {
     let mut segments = path.split('/');
@@ -108,7 +133,7 @@ impl<'a, R: MinRole> ApiExtractor<'a> for OrgMember<R> {
         param_opts: ExtractParamOptions<Self::ParamType>,
     ) -> poem::Result<Self> {
         let Caller(caller) = Caller::from_request(req, body, param_opts).await?;
-        let org = org_in_path(req.uri().path())?;
+        let org = org_in_request(req)?;
         let state = state(req)?;
         let access = require_org_role(state.memberships.as_ref(), &caller, org, R::ROLE)
             .await
@@ -124,6 +149,26 @@ impl<'a, R: MinRole> ApiExtractor<'a> for OrgMember<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn outside_orgs_the_org_is_the_query_parameter() {
+        let id = OrgId::new();
+        let request = |uri: &str| Request::builder().uri(uri.parse().unwrap()).finish();
+        let named = request(&format!("/api/v1/billing/subscription?x=1&org_id={id}"));
+        assert_eq!(org_in_request(&named).ok(), Some(id));
+        for uri in [
+            "/api/v1/billing/subscription",
+            "/api/v1/billing/portal?org_id=nope",
+        ] {
+            let err = org_in_request(&request(uri)).map_err(|e| e.status().as_u16());
+            assert_eq!(err, Err(400), "{uri}");
+        }
+        let path = request(&format!(
+            "/api/v1/orgs/{id}/invoices?org_id={}",
+            OrgId::new()
+        ));
+        assert_eq!(org_in_request(&path).ok(), Some(id));
+    }
 
     #[test]
     fn the_org_is_the_segment_after_orgs() {

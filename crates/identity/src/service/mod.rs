@@ -18,7 +18,7 @@ pub use otp::OtpService;
 pub use people::PeopleDirectory;
 pub use sessions::SessionService;
 pub use staff::StaffService;
-use trellis_kernel::{SharedClock, auth::TokenCodec};
+use trellis_kernel::{SharedClock, auth::TokenCodec, ports::Entitlements};
 
 use crate::password::Passwords;
 
@@ -81,6 +81,8 @@ pub struct IdentityDeps {
     pub passwords: Passwords,
     /// Settings.
     pub config: Arc<IdentityConfig>,
+    /// What an organization's plan allows (members).
+    pub entitlements: Arc<dyn Entitlements>,
 }
 
 impl std::fmt::Debug for IdentityDeps {

@@ -16,7 +16,7 @@ use trellis_kernel::{
     Page, PageRequest, Principal,
     contact::Email,
     id::{OrgId, UserId},
-    ports::{Memberships, OrgAccess, OrgRole, Profile, check_org_role},
+    ports::{Limit, Memberships, OrgAccess, OrgRole, Profile, check_org_role},
 };
 use validator::Validate;
 
@@ -298,6 +298,15 @@ impl OrgService {
         if role_of(db, user.id, org).await?.is_some() {
             return Err(Error::AlreadyMember);
         }
+        let members = membership::Entity::find()
+            .filter(membership::Column::OrgId.eq(org))
+            .count(db)
+            .await?;
+        self.deps
+            .entitlements
+            .limit(org, Limit::OrgMembers)
+            .await?
+            .admits(members)?;
         let member = membership::ActiveModel {
             org_id: Set(org),
             user_id: Set(user.id),

@@ -55,9 +55,13 @@ impl Limit {
         matches!(self, Limit::WhatsappReminders)
     }
 
-    /// What it counts, for a person.
-    fn noun(self) -> &'static str {
+    /// What it counts, for a person (`one` of them or more).
+    fn noun(self, one: bool) -> &'static str {
         match self {
+            Limit::Clients if one => "client",
+            Limit::OrgMembers if one => "member",
+            Limit::VaultCredentials if one => "vault credential",
+            Limit::RecurringSchedules if one => "recurring schedule",
             Limit::Clients => "clients",
             Limit::OrgMembers => "members",
             Limit::VaultCredentials => "vault credentials",
@@ -132,7 +136,8 @@ pub struct LimitReached {
 
 impl fmt::Display for LimitReached {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (limit, plan, noun) = (self.limit, &self.plan, self.limit.noun());
+        let (limit, plan) = (self.limit, &self.plan);
+        let noun = limit.noun(self.max == 1);
         if limit.is_switch() {
             write!(f, "the {plan} plan does not include {noun} (limit {limit})")?;
         } else {
@@ -201,6 +206,11 @@ mod tests {
             "the free plan allows at most 3 clients (limit clients); the basic plan lifts it"
         );
         assert!(allowance(Limit::Clients, None).admits(u64::MAX).is_ok());
+        let one = allowance(Limit::OrgMembers, Some(1)).admits(1).unwrap_err();
+        assert!(
+            one.to_string()
+                .starts_with("the free plan allows at most 1 member ")
+        );
     }
 
     #[test]

@@ -3,3 +3,4 @@
 //! against the spec).
 
 mod plans;
+mod stripe;
