@@ -324,6 +324,10 @@ impl App {
         let billing = Billing::new(BillingDeps {
             clock: clock.clone(),
             catalog: Arc::new(plan_catalog(&config.billing)),
+            billable_time: Arc::new(crate::billable_time::TimeTrackingBillableTime::new(
+                time.clone(),
+            )),
+            app_url: config.mail.app_url.trim_end_matches('/').to_owned(),
         });
         let instance_id = uuid::Uuid::now_v7();
         let people: Arc<dyn People> = Arc::new(PeopleDirectory);
@@ -377,7 +381,7 @@ impl App {
             metrics: Arc::new(Metrics::new()),
             identity,
             revocations,
-            jobs: Arc::new(crate::jobs::registry(&scheduling, &vault, people)),
+            jobs: Arc::new(crate::jobs::registry(&scheduling, &vault, &billing, people)),
             scheduling,
             messaging,
             time,

@@ -1,5 +1,12 @@
 //! Commands billing accepts and views it returns, one file per aggregate.
 
+mod invoice;
 mod plan;
 
+pub use invoice::{
+    BillToView, ChangeInvoiceStatus, CreateInvoice, InvoiceFilter, InvoiceFromTime,
+    InvoiceItemView, InvoiceStatus, InvoiceStatusTarget, InvoiceView, MAX_ITEMS,
+    MAX_QUANTITY_MILLI, MAX_TAX_BP, MAX_UNIT_PRICE_MINOR, NewInvoiceItem, UpdateInvoice,
+    UpdateInvoiceItem,
+};
 pub use plan::{PlanLimitsView, PlanView};

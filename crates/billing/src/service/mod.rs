@@ -2,12 +2,14 @@
 //! [`OrgAccess`](trellis_kernel::ports::OrgAccess): every query is scoped to
 //! that organization, so another organization's ids are simply not found.
 
+mod invoices;
 mod plans;
 
 use std::sync::Arc;
 
+pub use invoices::{InvoicePdf, InvoiceService};
 pub use plans::PlanService;
-use trellis_kernel::SharedClock;
+use trellis_kernel::{SharedClock, ports::BillableTime};
 
 use crate::plans::PlanCatalog;
 
@@ -18,6 +20,10 @@ pub struct BillingDeps {
     pub clock: SharedClock,
     /// The plans on sale.
     pub catalog: Arc<PlanCatalog>,
+    /// Time tracking's unbilled time (invoices from time).
+    pub billable_time: Arc<dyn BillableTime>,
+    /// The app's base URL, for links in invoice notifications.
+    pub app_url: String,
 }
 
 impl std::fmt::Debug for BillingDeps {
@@ -33,6 +39,8 @@ impl std::fmt::Debug for BillingDeps {
 pub struct Billing {
     /// The plans on sale.
     pub plans: PlanService,
+    /// Invoices to the organization's clients.
+    pub invoices: InvoiceService,
 }
 
 impl Billing {
@@ -40,7 +48,8 @@ impl Billing {
     pub fn new(deps: BillingDeps) -> Self {
         let deps = Arc::new(deps);
         Self {
-            plans: PlanService::new(deps),
+            plans: PlanService::new(deps.clone()),
+            invoices: InvoiceService::new(deps),
         }
     }
 }

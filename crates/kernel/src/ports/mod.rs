@@ -8,11 +8,13 @@
 //! change it tells about.
 
 pub mod access;
+pub mod billable_time;
 pub mod entitlements;
 pub mod people;
 
 pub use access::{
     AccessError, Memberships, OrgAccess, OrgRole, Profile, check_org_role, require_org_role,
 };
+pub use billable_time::{BillableClient, BillableTime, BillableTimeError, UnbilledTime};
 pub use entitlements::{Allowance, Entitlements, Limit, LimitReached, Unlimited};
 pub use people::People;

@@ -2,4 +2,5 @@
 //! a fake Stripe, signed webhooks, and invoices (every response is checked
 //! against the spec).
 
+mod invoices;
 mod plans;
