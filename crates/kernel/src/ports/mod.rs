@@ -2,6 +2,7 @@
 //! implementations, so domain crates never depend on one another.
 //!
 //! One file per concern: [`access`] (organization membership and roles),
+//! [`billable_time`] (time tracking's unbilled time, for invoices),
 //! [`entitlements`] (what a plan allows) and [`people`] (how to reach an
 //! account's person). Telling people things is not a port but an outbox
 //! event: see [`notify`](crate::notify), so the request commits with the
