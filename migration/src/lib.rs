@@ -21,6 +21,7 @@ mod m20261122_000010_time_imports;
 mod m20261123_000011_credentials_vault;
 mod m20261123_000012_time_summary_index;
 mod m20261123_000013_billing_subscriptions;
+mod m20261123_000014_billing_invoices;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000011_credentials_vault::Migration),
             Box::new(m20261123_000012_time_summary_index::Migration),
             Box::new(m20261123_000013_billing_subscriptions::Migration),
+            Box::new(m20261123_000014_billing_invoices::Migration),
         ]
     }
 }

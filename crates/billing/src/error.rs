@@ -40,6 +40,32 @@ pub enum Error {
     /// Organization access refused (or a role too weak for the operation).
     #[error(transparent)]
     Access(#[from] AccessError),
+    /// No such invoice in the organization.
+    #[error("invoice not found")]
+    InvoiceNotFound,
+    /// No such line on the invoice.
+    #[error("invoice item not found")]
+    ItemNotFound,
+    /// No such agency client in the organization.
+    #[error("client not found")]
+    ClientNotFound,
+    /// The invoice cannot move from its status to the one asked.
+    #[error("an invoice cannot go from {from} to {to}")]
+    InvalidTransition {
+        /// Its status.
+        from: &'static str,
+        /// The one asked.
+        to: &'static str,
+    },
+    /// Only drafts can be changed.
+    #[error("only a draft invoice can be changed")]
+    NotDraft,
+    /// Deleting would leave a gap in the numbers.
+    #[error("only the latest draft can be deleted (numbers stay gap-free); void it instead")]
+    NotDeletable,
+    /// Some time is billed already, not billable or running.
+    #[error("some time entries cannot be billed: already billed, not billable or running")]
+    NotBillable,
     /// The database failed.
     #[error("database error")]
     Database(#[from] DbErr),
@@ -49,6 +75,19 @@ impl Error {
     /// A single invalid field.
     pub fn field(field: &str, message: impl Into<String>) -> Self {
         Self::Validation(vec![FieldError::new(field, message)])
+    }
+}
+
+impl From<trellis_kernel::ports::BillableTimeError> for Error {
+    fn from(error: trellis_kernel::ports::BillableTimeError) -> Self {
+        use trellis_kernel::ports::BillableTimeError as E;
+        match error {
+            E::ClientNotFound => Self::ClientNotFound,
+            E::NotBillable => Self::NotBillable,
+            E::Validation(errors) => Self::Validation(errors),
+            E::Access(e) => Self::Access(e),
+            E::Database(e) => Self::Database(e),
+        }
     }
 }
 
@@ -67,6 +106,11 @@ impl DomainError for Error {
             Self::AlreadySubscribed | Self::NoCustomer => K::Conflict,
             Self::Signature(_) | Self::MalformedEvent(_) => K::BadRequest,
             Self::Access(e) => e.kind(),
+            Self::InvoiceNotFound | Self::ItemNotFound | Self::ClientNotFound => K::NotFound,
+            Self::InvalidTransition { .. }
+            | Self::NotDraft
+            | Self::NotDeletable
+            | Self::NotBillable => K::Conflict,
             Self::Database(e) => db_error_kind(e),
         }
     }
@@ -81,6 +125,13 @@ impl DomainError for Error {
             Self::Signature(_) => "billing.webhook_signature_invalid",
             Self::MalformedEvent(_) => "billing.webhook_malformed",
             Self::Access(e) => e.code(),
+            Self::InvoiceNotFound => "invoice.not_found",
+            Self::ItemNotFound => "invoice_item.not_found",
+            Self::ClientNotFound => "agency_client.not_found",
+            Self::InvalidTransition { .. } => "invoice.invalid_transition",
+            Self::NotDraft => "invoice.not_draft",
+            Self::NotDeletable => "invoice.not_deletable",
+            Self::NotBillable => "time_entry.not_billable",
             Self::Database(_) => "internal",
         }
     }

@@ -13,7 +13,10 @@
 pub(crate) mod entities;
 pub mod error;
 pub mod ids;
+pub mod invoice_math;
+pub mod jobs;
 pub mod model;
+pub mod pdf;
 pub mod plans;
 pub mod service;
 pub mod stripe;

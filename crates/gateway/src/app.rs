@@ -306,6 +306,11 @@ impl App {
             clock.clone(),
             config.settings_cache_ttl,
         );
+        let memberships: Arc<dyn Memberships> = Arc::new(MembershipDirectory::new(db.clone()));
+        let time = TimeTracking::new(TimeTrackingDeps {
+            clock: clock.clone(),
+            memberships: memberships.clone(),
+        });
         let people: Arc<dyn People> = Arc::new(PeopleDirectory);
         let billing = Billing::new(BillingDeps {
             clock: clock.clone(),
@@ -314,6 +319,10 @@ impl App {
             webhook_secret: config.billing.stripe_webhook_secret.clone(),
             urls: return_urls(&config.mail.app_url),
             people: people.clone(),
+            billable_time: Arc::new(crate::billable_time::TimeTrackingBillableTime::new(
+                time.clone(),
+            )),
+            app_url: config.mail.app_url.trim_end_matches('/').to_owned(),
         });
         let entitlements: Arc<dyn Entitlements> = Arc::new(PlanEntitlements::new(
             db.clone(),
@@ -345,7 +354,6 @@ impl App {
             clock: clock.clone(),
             entitlements: entitlements.clone(),
         });
-        let memberships: Arc<dyn Memberships> = Arc::new(MembershipDirectory::new(db.clone()));
         let realtime: Arc<dyn RealtimeBus> = Arc::new(InProcessBus::new());
         let messaging = Messaging::new(
             MessagingDeps {
@@ -355,10 +363,6 @@ impl App {
             },
             file_storage(&config)?,
         );
-        let time = TimeTracking::new(TimeTrackingDeps {
-            clock: clock.clone(),
-            memberships: memberships.clone(),
-        });
         let vault = Vault::new(VaultDeps {
             clock: clock.clone(),
             entitlements: entitlements.clone(),
@@ -416,7 +420,7 @@ impl App {
             metrics: Arc::new(Metrics::new()),
             identity,
             revocations,
-            jobs: Arc::new(crate::jobs::registry(&scheduling, &vault, people)),
+            jobs: Arc::new(crate::jobs::registry(&scheduling, &vault, &billing, people)),
             scheduling,
             messaging,
             time,

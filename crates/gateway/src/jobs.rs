@@ -22,11 +22,17 @@ use trellis_scheduling::Scheduling;
 use crate::state::AppState;
 
 /// Every registered job. Adding a domain's jobs is one line here.
-pub fn registry(scheduling: &Scheduling, vault: &Vault, people: Arc<dyn People>) -> Vec<Job> {
+pub fn registry(
+    scheduling: &Scheduling,
+    vault: &Vault,
+    billing: &trellis_billing::Billing,
+    people: Arc<dyn People>,
+) -> Vec<Job> {
     let mut jobs = Vec::new();
     jobs.extend(trellis_scheduling::jobs::jobs(scheduling));
     jobs.extend(trellis_messaging::notifications::jobs::jobs(people));
     jobs.extend(trellis_credentials_vault::jobs::jobs(vault));
+    jobs.extend(trellis_billing::jobs::jobs(billing));
     jobs
 }
 
@@ -35,6 +41,7 @@ pub fn settings() -> Vec<&'static dyn SettingDef> {
     let mut settings = trellis_scheduling::jobs::settings();
     settings.extend(trellis_messaging::notifications::jobs::settings());
     settings.extend(trellis_credentials_vault::jobs::settings());
+    settings.extend(trellis_billing::jobs::settings());
     settings
 }
 

@@ -8,6 +8,7 @@ pub mod allocator;
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod billable_time;
 pub mod cli;
 pub mod config;
 pub mod error;

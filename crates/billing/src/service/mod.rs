@@ -2,16 +2,21 @@
 //! [`OrgAccess`](trellis_kernel::ports::OrgAccess): every query is scoped to
 //! that organization, so another organization's ids are simply not found.
 
+mod invoices;
 mod plans;
 mod subscriptions;
 mod webhooks;
 
 use std::sync::Arc;
 
+pub use invoices::{InvoicePdf, InvoiceService};
 pub use plans::PlanService;
 use secrecy::SecretString;
 pub use subscriptions::{PLAN_CACHE_TTL, PlanEntitlements, SubscriptionService};
-use trellis_kernel::{SharedClock, ports::People};
+use trellis_kernel::{
+    SharedClock,
+    ports::{BillableTime, People},
+};
 pub use webhooks::WebhookService;
 
 use crate::{
@@ -35,6 +40,10 @@ pub struct BillingDeps {
     pub urls: ReturnUrls,
     /// Who owns an organization (payment and subscription notices).
     pub people: Arc<dyn People>,
+    /// Time tracking's unbilled time (invoices from time).
+    pub billable_time: Arc<dyn BillableTime>,
+    /// The app's base URL, for links in invoice notifications.
+    pub app_url: String,
 }
 
 impl std::fmt::Debug for BillingDeps {
@@ -56,6 +65,8 @@ pub struct Billing {
     pub subscriptions: SubscriptionService,
     /// Stripe's webhooks.
     pub webhooks: WebhookService,
+    /// Invoices to the organization's clients.
+    pub invoices: InvoiceService,
 }
 
 impl Billing {
@@ -65,8 +76,9 @@ impl Billing {
         let subscriptions = SubscriptionService::new(deps.clone());
         Self {
             plans: PlanService::new(deps.clone()),
-            webhooks: WebhookService::new(deps, subscriptions.clone()),
+            webhooks: WebhookService::new(deps.clone(), subscriptions.clone()),
             subscriptions,
+            invoices: InvoiceService::new(deps),
         }
     }
 }

@@ -2,5 +2,6 @@
 //! a fake Stripe, signed webhooks, and invoices (every response is checked
 //! against the spec).
 
+mod invoices;
 mod plans;
 mod stripe;

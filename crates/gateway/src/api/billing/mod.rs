@@ -3,6 +3,7 @@
 //! Stripe's webhooks, and the invoices an organization sends its own
 //! clients (`/api/v1/orgs/{org_id}/invoices`).
 
+pub mod invoices;
 pub mod plans;
 pub mod subscription;
 pub mod webhooks;
@@ -12,6 +13,7 @@ pub type Public = (
     plans::PlansApi,
     subscription::SubscriptionApi,
     webhooks::WebhooksApi,
+    invoices::InvoicesApi,
 );
 
 /// Billing has nothing on the internal listener.
