@@ -332,6 +332,8 @@ impl BookingService {
     ) -> Result<AppointmentView> {
         cmd.validate()?;
         super::clients::require_contact(cmd.client.phone.as_ref(), cmd.client.email.as_ref())?;
+        // Before the transaction: see `ClientService::allowance`.
+        let allowance = self.clients.allowance(pro).await?;
         let txn = db.begin_write().await?;
         Self::lock(&txn, pro).await?;
         let service = self.active_service(&txn, pro, cmd.service_id).await?;
@@ -346,6 +348,7 @@ impl BookingService {
                 cmd.client.phone.as_ref(),
                 cmd.client.email.as_ref(),
                 booker,
+                &allowance,
             )
             .await?;
         let status = if service.requires_confirmation {

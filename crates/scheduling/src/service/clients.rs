@@ -12,7 +12,7 @@ use sea_orm::{
 use trellis_kernel::{
     FieldError, Page, PageRequest,
     id::UserId,
-    ports::Limit,
+    ports::{Allowance, Limit},
     types::{Email, Phone},
 };
 use validator::Validate;
@@ -56,13 +56,25 @@ impl ClientService {
         Self { deps }
     }
 
-    /// Fails with `PlanLimit` if the professional cannot add a client.
-    async fn check_limit(&self, db: &impl ConnectionTrait, pro: &Professional) -> Result<()> {
-        let allowance = self
+    /// What the professional's plan allows for clients. Ask before opening
+    /// a transaction: the answer may need a pooled connection of its own,
+    /// and a request holding one connection while waiting for a second can
+    /// exhaust the pool under load.
+    pub(crate) async fn allowance(&self, pro: &Professional) -> Result<Allowance> {
+        Ok(self
             .deps
             .entitlements
             .limit(pro.org_id, Limit::Clients)
-            .await?;
+            .await?)
+    }
+
+    /// Fails with `PlanLimit` if the professional cannot add a client.
+    async fn check_limit(
+        &self,
+        db: &impl ConnectionTrait,
+        pro: &Professional,
+        allowance: &Allowance,
+    ) -> Result<()> {
         if allowance.max.is_some() {
             let count = client::Entity::find()
                 .filter(client::Column::ProfessionalId.eq(pro.id))
@@ -73,6 +85,7 @@ impl ClientService {
         Ok(())
     }
 
+    #[allow(clippy::too_many_arguments)] // the client's fields, flat as stored
     async fn insert(
         &self,
         db: &impl ConnectionTrait,
@@ -81,8 +94,9 @@ impl ClientService {
         phone: Option<String>,
         email: Option<String>,
         user: Option<UserId>,
+        allowance: &Allowance,
     ) -> Result<client::Model> {
-        self.check_limit(db, pro).await?;
+        self.check_limit(db, pro, allowance).await?;
         let now = self.deps.clock.now();
         client::ActiveModel {
             id: Set(ClientId::new()),
@@ -109,8 +123,10 @@ impl ClientService {
         cmd.validate()?;
         let phone = cmd.phone.map(String::from);
         let email = cmd.email.map(String::from);
+        let allowance = self.allowance(pro).await?;
         Ok(view::client(
-            self.insert(db, pro, &cmd.name, phone, email, None).await?,
+            self.insert(db, pro, &cmd.name, phone, email, None, &allowance)
+                .await?,
         ))
     }
 
@@ -125,14 +141,16 @@ impl ClientService {
         email: Option<&Email>,
         user: Option<UserId>,
     ) -> Result<ClientView> {
+        let allowance = self.allowance(pro).await?;
         let row = self
-            .find_or_create_row(db, pro, name, phone, email, user)
+            .find_or_create_row(db, pro, name, phone, email, user, &allowance)
             .await?;
         Ok(view::client(row))
     }
 
     /// Finds the client by phone, then email, or adds one (public bookings).
     /// A signed-in booker is linked to the record so they see their appointments.
+    #[allow(clippy::too_many_arguments)] // the client's fields, flat as stored
     pub(crate) async fn find_or_create_row(
         &self,
         db: &impl ConnectionTrait,
@@ -141,6 +159,7 @@ impl ClientService {
         phone: Option<&Phone>,
         email: Option<&Email>,
         user: Option<UserId>,
+        allowance: &Allowance,
     ) -> Result<client::Model> {
         require_contact(phone, email)?;
         let mut existing = None;
@@ -169,7 +188,8 @@ impl ClientService {
             Some(found) => Ok(found),
             None => {
                 let (phone, email) = (phone.map(Phone::to_string), email.map(Email::to_string));
-                self.insert(db, pro, name, phone, email, user).await
+                self.insert(db, pro, name, phone, email, user, allowance)
+                    .await
             }
         }
     }
