@@ -55,11 +55,6 @@ impl Error {
         Self::Validation(vec![FieldError::new(field, message)])
     }
 
-    /// The admin role is needed (403 `org.role_required`).
-    pub(crate) fn admin_required() -> Self {
-        Self::Access(AccessError::RoleTooWeak("admin"))
-    }
-
     /// A foreign-key violation on insert means a linked client or project
     /// was deleted since it was checked.
     pub(crate) fn link_gone(err: DbErr) -> Self {
@@ -125,7 +120,10 @@ mod tests {
         assert_eq!(Error::NotFound.kind().status(), 404);
         assert_eq!(Error::RevealForbidden.kind().status(), 403);
         assert_eq!(Error::RevealForbidden.code(), "credential.reveal_forbidden");
-        assert_eq!(Error::admin_required().code(), "org.role_required");
+        assert_eq!(
+            Error::Access(AccessError::RoleTooWeak("admin")).code(),
+            "org.role_required"
+        );
         let integrity = Error::Integrity(CryptoError::Integrity);
         assert_eq!(integrity.kind().status(), 500);
         assert_eq!(integrity.code(), "internal");

@@ -3,6 +3,7 @@
 //! that organization, so another organization's ids are simply not found.
 
 mod invoices;
+mod organization;
 mod plans;
 mod subscriptions;
 mod webhooks;

@@ -5,8 +5,9 @@ use std::{sync::Arc, time::Duration};
 
 use moka::sync::Cache;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, sea_query::OnConflict,
+    ActiveValue::Set,
+    ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    sea_query::{Expr, OnConflict},
 };
 use trellis_kernel::{
     Timestamp,
@@ -48,7 +49,11 @@ impl SubscriptionService {
 
     /// The plan in force for `org`: `free` without a subscription that
     /// keeps a paid one.
-    pub async fn plan_in_force(&self, db: &impl ConnectionTrait, org: OrgId) -> Result<PlanCode> {
+    pub async fn plan_in_force(
+        &self,
+        db: &impl ConnectionTrait,
+        org: OrgId,
+    ) -> Result<PlanCode, DbErr> {
         if let Some(plan) = self.plans.get(&org) {
             return Ok(plan);
         }
@@ -95,7 +100,7 @@ impl SubscriptionService {
         access: &OrgAccess,
         cmd: StartCheckout,
     ) -> Result<RedirectView> {
-        require_admin(access)?;
+        access.require(OrgRole::Admin)?;
         let stripe = self.stripe()?;
         let Some(price) = self.deps.catalog.get(cmd.plan).stripe_price_id.clone() else {
             return Err(Error::field(
@@ -133,7 +138,7 @@ impl SubscriptionService {
         db: &impl ConnectionTrait,
         access: &OrgAccess,
     ) -> Result<RedirectView> {
-        require_admin(access)?;
+        access.require(OrgRole::Admin)?;
         let stripe = self.stripe()?;
         let customer = subscription::Entity::find_by_id(access.org_id())
             .one(db)
@@ -151,8 +156,9 @@ impl SubscriptionService {
         self.deps.stripe.as_ref().ok_or(Error::NotConfigured)
     }
 
-    /// Keeps the organization's customer id; a second racing checkout got
-    /// the same id from Stripe (same idempotency key), so the first wins.
+    /// Keeps the organization's customer id, in one upsert. A second
+    /// racing checkout got the same id from Stripe (same idempotency key);
+    /// an id already stored is never replaced.
     async fn remember_customer(
         &self,
         db: &impl ConnectionTrait,
@@ -174,20 +180,17 @@ impl SubscriptionService {
         })
         .on_conflict(
             OnConflict::column(subscription::Column::OrgId)
-                .do_nothing()
+                .value(
+                    subscription::Column::StripeCustomerId,
+                    Expr::cust(
+                        "COALESCE(billing_subscriptions.stripe_customer_id, \
+                         excluded.stripe_customer_id)",
+                    ),
+                )
                 .to_owned(),
         )
         .exec_without_returning(db)
         .await?;
-        subscription::Entity::update_many()
-            .col_expr(
-                subscription::Column::StripeCustomerId,
-                sea_orm::sea_query::Expr::value(customer),
-            )
-            .filter(subscription::Column::OrgId.eq(org))
-            .filter(subscription::Column::StripeCustomerId.is_null())
-            .exec(db)
-            .await?;
         Ok(())
     }
 }
@@ -203,16 +206,6 @@ pub(crate) fn in_force(row: &subscription::Model) -> PlanCode {
         row.plan.parse().unwrap_or(PlanCode::Free)
     } else {
         PlanCode::Free
-    }
-}
-
-fn require_admin(access: &OrgAccess) -> Result<()> {
-    if access.at_least(OrgRole::Admin) {
-        Ok(())
-    } else {
-        Err(Error::Access(
-            trellis_kernel::ports::AccessError::RoleTooWeak("admin"),
-        ))
     }
 }
 
@@ -233,11 +226,7 @@ impl PlanEntitlements {
 #[async_trait::async_trait]
 impl Entitlements for PlanEntitlements {
     async fn limit(&self, org: OrgId, limit: Limit) -> Result<Allowance, DbErr> {
-        let plan = match self.subscriptions.plan_in_force(&self.db, org).await {
-            Ok(plan) => plan,
-            Err(Error::Database(e)) => return Err(e),
-            Err(other) => return Err(DbErr::Custom(other.to_string())),
-        };
+        let plan = self.subscriptions.plan_in_force(&self.db, org).await?;
         Ok(self.subscriptions.deps.catalog.allowance(plan, limit))
     }
 }

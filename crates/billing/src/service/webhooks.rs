@@ -16,8 +16,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Months, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    EntityTrait, IntoActiveModel, QueryFilter, Statement, TransactionTrait, sea_query::OnConflict,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, TransactionTrait, sea_query::OnConflict,
 };
 use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
@@ -28,7 +28,10 @@ use trellis_kernel::{
     types::Currency,
 };
 
-use super::{BillingDeps, SubscriptionService, subscriptions::in_force};
+use super::{
+    BillingDeps, SubscriptionService, organization,
+    subscriptions::{in_force, status_of},
+};
 use crate::{
     entities::{stripe_event, subscription},
     error::{Error, Result},
@@ -255,6 +258,13 @@ impl WebhookService {
             return Ok(WebhookOutcome::Stale);
         }
         let before = existing.as_ref().map_or(PlanCode::Free, in_force);
+        let subscribed: PlanCode = existing
+            .as_ref()
+            .and_then(|r| r.plan.parse().ok())
+            .unwrap_or(PlanCode::Free);
+        let was_past_due = existing
+            .as_ref()
+            .is_some_and(|r| status_of(r) == SubscriptionStatus::PastDue);
         let is_new = existing.is_none();
         let mut row = match existing {
             Some(row) => row.into_active_model(),
@@ -310,12 +320,6 @@ impl WebhookService {
                 None
             }
             Change::Deleted { period_end } => {
-                let plan: PlanCode = row
-                    .plan
-                    .clone()
-                    .take()
-                    .and_then(|p| p.parse().ok())
-                    .unwrap_or(PlanCode::Free);
                 row.plan = Set(PlanCode::Free.as_str().to_owned());
                 row.status = Set(SubscriptionStatus::Canceled.as_str().to_owned());
                 row.stripe_subscription_id = Set(None);
@@ -323,7 +327,7 @@ impl WebhookService {
                 row.cancel_at_period_end = Set(false);
                 let until = period_end.unwrap_or(created);
                 Some(Notice::SubscriptionCancelled(
-                    self.subscription_params(plan, until),
+                    self.subscription_params(subscribed, until),
                 ))
             }
             Change::PaymentFailed { amount } => {
@@ -336,9 +340,7 @@ impl WebhookService {
                 }))
             }
             Change::PaymentSucceeded { amount } => {
-                if row.status.clone().take().as_deref()
-                    == Some(SubscriptionStatus::PastDue.as_str())
-                {
+                if was_past_due {
                     row.status = Set(SubscriptionStatus::Active.as_str().to_owned());
                 }
                 (amount.amount_minor > 0).then(|| {
@@ -382,15 +384,7 @@ impl WebhookService {
     /// Whether the organization exists (it may have been deleted since
     /// its checkout).
     async fn org_exists(&self, txn: &DatabaseTransaction, org: OrgId) -> Result<bool> {
-        let backend = txn.get_database_backend();
-        let sql = match backend {
-            sea_orm::DbBackend::Postgres => "SELECT 1 FROM organizations WHERE id = $1",
-            _ => "SELECT 1 FROM organizations WHERE id = ?",
-        };
-        let row = txn
-            .query_one_raw(Statement::from_sql_and_values(backend, sql, [org.0.into()]))
-            .await?;
-        Ok(row.is_some())
+        Ok(organization::name(txn, org).await?.is_some())
     }
 
     /// The organization whose Stripe customer `customer` is.

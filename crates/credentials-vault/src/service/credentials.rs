@@ -95,13 +95,13 @@ impl CredentialService {
         let (client_id, project_id) = links::check(db, org, cmd.client_id, cmd.project_id).await?;
         let held = credential::Entity::find()
             .filter(credential::Column::OrgId.eq(org))
-            .count(db)
-            .await?;
+            .count(db);
         self.deps
             .entitlements
             .limit(org, Limit::VaultCredentials)
             .await?
-            .admits(held)?;
+            .admits_counted(async { Ok::<_, Error>(held.await?) })
+            .await?;
         let key = keys::ensure_org_key(db, &self.deps, org).await?;
 
         let id = CredentialId::new();

@@ -74,11 +74,7 @@ impl Vault {
 
 /// Admins and owners only (403 `org.role_required`).
 fn require_admin(access: &OrgAccess) -> Result<()> {
-    if access.at_least(OrgRole::Admin) {
-        Ok(())
-    } else {
-        Err(Error::admin_required())
-    }
+    Ok(access.require(OrgRole::Admin)?)
 }
 
 /// The key a page continues after.

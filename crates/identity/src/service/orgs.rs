@@ -300,13 +300,13 @@ impl OrgService {
         }
         let members = membership::Entity::find()
             .filter(membership::Column::OrgId.eq(org))
-            .count(db)
-            .await?;
+            .count(db);
         self.deps
             .entitlements
             .limit(org, Limit::OrgMembers)
             .await?
-            .admits(members)?;
+            .admits_counted(async { Ok::<_, Error>(members.await?) })
+            .await?;
         let member = membership::ActiveModel {
             org_id: Set(org),
             user_id: Set(user.id),

@@ -160,6 +160,16 @@ impl OrgAccess {
         self.role >= min
     }
 
+    /// [`at_least`](Self::at_least) as a refusal: 403 `org.role_required`
+    /// naming `min`, for operations a weaker member may reach but not do.
+    pub fn require(&self, min: OrgRole) -> Result<(), AccessError> {
+        if self.at_least(min) {
+            Ok(())
+        } else {
+            Err(AccessError::RoleTooWeak(min.as_str()))
+        }
+    }
+
     /// Access granted without a lookup: for domain tests that set up
     /// memberships by hand. Production code gets access from [`require_org_role`].
     #[cfg(any(test, feature = "testing"))]

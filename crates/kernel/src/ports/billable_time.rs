@@ -80,8 +80,7 @@ pub trait BillableTime: Send + Sync + 'static {
     ) -> Result<BillableClient, BillableTimeError>;
 
     /// The client's unbilled billable time starting between two local dates
-    /// (inclusive, in the organization's zone), in start order. Call it
-    /// after the transaction's first write.
+    /// (inclusive, in the organization's zone), in start order.
     async fn unbilled(
         &self,
         db: &DatabaseTransaction,

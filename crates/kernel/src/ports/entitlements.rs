@@ -114,6 +114,21 @@ impl Allowance {
         }
     }
 
+    /// [`admits`](Self::admits), counting what is in use (`in_use`, a
+    /// query not yet run) only when the plan limits it.
+    pub async fn admits_counted<E>(
+        &self,
+        in_use: impl Future<Output = Result<u64, E>>,
+    ) -> Result<(), E>
+    where
+        E: From<LimitReached>,
+    {
+        if self.max.is_none() {
+            return Ok(());
+        }
+        Ok(self.admits(in_use.await?)?)
+    }
+
     /// For a switch: whether the feature is on.
     pub fn is_on(&self) -> bool {
         self.max != Some(0)

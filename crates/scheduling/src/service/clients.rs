@@ -75,14 +75,12 @@ impl ClientService {
         pro: &Professional,
         allowance: &Allowance,
     ) -> Result<()> {
-        if allowance.max.is_some() {
-            let count = client::Entity::find()
-                .filter(client::Column::ProfessionalId.eq(pro.id))
-                .count(db)
-                .await?;
-            allowance.admits(count)?;
-        }
-        Ok(())
+        let held = client::Entity::find()
+            .filter(client::Column::ProfessionalId.eq(pro.id))
+            .count(db);
+        allowance
+            .admits_counted(async { Ok::<_, Error>(held.await?) })
+            .await
     }
 
     #[allow(clippy::too_many_arguments)] // the client's fields, flat as stored

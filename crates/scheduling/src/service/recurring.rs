@@ -105,13 +105,13 @@ impl RecurringService {
         let in_force = recurring_schedule::Entity::find()
             .filter(recurring_schedule::Column::ProfessionalId.eq(pro.id))
             .filter(recurring_schedule::Column::CancelledAt.is_null())
-            .count(db)
-            .await?;
+            .count(db);
         self.deps
             .entitlements
             .limit(pro.org_id, Limit::RecurringSchedules)
             .await?
-            .admits(in_force)?;
+            .admits_counted(async { Ok::<_, Error>(in_force.await?) })
+            .await?;
         let schedule = recurring_schedule::ActiveModel {
             id: Set(RecurringId::new()),
             professional_id: Set(pro.id),

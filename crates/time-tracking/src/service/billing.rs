@@ -1,9 +1,9 @@
 //! Unbilled time for invoices.
 //!
 //! Billing (through the gateway, which wires the two domains) builds an
-//! invoice from a client's unbilled billable time in one transaction:
-//! create the draft (its first write), read [`BillableTimeService::unbilled`],
-//! add the lines, [`BillableTimeService::mark_billed`]. Voiding the invoice calls
+//! invoice from a client's unbilled billable time in one write transaction:
+//! read [`BillableTimeService::unbilled`], create the draft with its lines,
+//! [`BillableTimeService::mark_billed`]. Voiding the invoice calls
 //! [`BillableTimeService::release`]. Every method takes the caller's connection,
 //! so all of it commits together or not at all.
 
@@ -43,8 +43,7 @@ impl BillableTimeService {
 
     /// A client's billable, stopped, not yet invoiced entries starting
     /// between two local dates (inclusive, in the organization's zone), in
-    /// start order, each with its amount. Run it after the transaction's
-    /// first write (SQLite's write-first rule).
+    /// start order, each with its amount.
     pub async fn unbilled(
         &self,
         db: &impl ConnectionTrait,

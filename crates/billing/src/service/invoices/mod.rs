@@ -15,25 +15,22 @@ use std::{collections::HashMap, sync::Arc};
 
 use chrono::{Datelike, Duration, NaiveDate};
 use sea_orm::{
-    ActiveModelTrait,
-    ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::{Alias, Expr, ExprTrait, Query},
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::Expr,
 };
 use trellis_kernel::{
     Page, PageRequest, Timestamp,
     contact::Email,
     db::WriteTransaction,
-    id::OrgId,
     notify::{self, InvoiceParams, Money, Notice, Recipient},
-    ports::{AccessError, OrgAccess, OrgRole},
+    ports::{OrgAccess, OrgRole},
     types::Currency,
 };
 use uuid::Uuid;
 use validator::Validate;
 
-use super::BillingDeps;
+use super::{BillingDeps, organization};
 use crate::{
     entities::{invoice, invoice_item},
     error::{Error, Result},
@@ -65,15 +62,6 @@ pub struct InvoicePdf {
 #[derive(Debug, Clone)]
 pub struct InvoiceService {
     deps: Arc<BillingDeps>,
-}
-
-/// Admins and owners only (403 `org.role_required`).
-fn require_admin(access: &OrgAccess) -> Result<()> {
-    if access.at_least(OrgRole::Admin) {
-        Ok(())
-    } else {
-        Err(Error::Access(AccessError::RoleTooWeak("admin")))
-    }
 }
 
 /// Optional text: trimmed, blank is none.
@@ -121,23 +109,6 @@ fn dates(issue: NaiveDate, due: Option<NaiveDate>) -> Result<(NaiveDate, NaiveDa
 /// A stored currency code (the client's), as a [`Currency`].
 fn currency_of(field: &str, code: &str) -> Result<Currency> {
     Currency::parse(code).map_err(|e| Error::field(field, e))
-}
-
-/// The `name` of the organization, for the invoice's issuer.
-async fn org_name(db: &impl ConnectionTrait, org: OrgId) -> Result<String> {
-    let row = db
-        .query_one(
-            &Query::select()
-                .column(Alias::new("name"))
-                .from(Alias::new("organizations"))
-                .and_where(Expr::col(Alias::new("id")).eq(org))
-                .to_owned(),
-        )
-        .await?;
-    Ok(row
-        .map(|r| r.try_get::<String>("", "name"))
-        .transpose()?
-        .unwrap_or_default())
 }
 
 /// The organization's invoice `id`, read.
@@ -327,17 +298,21 @@ impl InvoiceService {
         if lines.is_empty() {
             return Ok(());
         }
-        let last = invoice_item::Entity::find()
+        let (last, count): (Option<i32>, i64) = invoice_item::Entity::find()
+            .select_only()
+            .column_as(invoice_item::Column::Position.max(), "last")
+            .column_as(invoice_item::Column::Id.count(), "count")
             .filter(invoice_item::Column::InvoiceId.eq(row.id))
-            .order_by_desc(invoice_item::Column::Position)
+            .into_tuple()
             .one(txn)
             .await?
-            .map_or(0, |i| i.position);
-        let count = invoice_item::Entity::find()
-            .filter(invoice_item::Column::InvoiceId.eq(row.id))
-            .count(txn)
-            .await?;
-        if count.saturating_add(lines.len() as u64) > MAX_ITEMS as u64 {
+            .unwrap_or((None, 0));
+        let last = last.unwrap_or(0);
+        if u64::try_from(count)
+            .unwrap_or(u64::MAX)
+            .saturating_add(lines.len() as u64)
+            > MAX_ITEMS as u64
+        {
             return Err(Error::field(
                 "items",
                 format!("an invoice has at most {MAX_ITEMS} items"),
@@ -393,7 +368,7 @@ impl InvoiceService {
         access: &OrgAccess,
         cmd: CreateInvoice,
     ) -> Result<InvoiceView> {
-        require_admin(access)?;
+        access.require(OrgRole::Admin)?;
         cmd.validate()?;
         let dates = dates(cmd.issue_date.unwrap_or_else(|| self.today()), cmd.due_date)?;
         let tax_bp = cmd.tax_bp.unwrap_or(0);
@@ -438,7 +413,7 @@ impl InvoiceService {
         access: &OrgAccess,
         cmd: InvoiceFromTime,
     ) -> Result<InvoiceView> {
-        require_admin(access)?;
+        access.require(OrgRole::Admin)?;
         cmd.validate()?;
         if cmd.to < cmd.from {
             return Err(Error::field("to", "must not be before from"));
@@ -454,20 +429,6 @@ impl InvoiceService {
         let port = &self.deps.billable_time;
         let txn = db.begin_write().await?;
         let client = port.client(&txn, access, cmd.client_id).await?;
-        let client_currency = currency_of("client_id", &client.currency)?;
-        let notes = optional_text(cmd.notes.as_deref());
-        let row = self
-            .insert_draft(
-                &txn,
-                access,
-                &client,
-                &client_currency,
-                dates,
-                tax_bp,
-                notes,
-                Some((cmd.from, cmd.to)),
-            )
-            .await?;
         let entries = port
             .unbilled(&txn, access, client.id, cmd.from, cmd.to)
             .await?;
@@ -514,9 +475,19 @@ impl InvoiceService {
                 project_id: Some(key.0),
             });
         }
-        let mut active = row.into_active_model();
-        active.currency = Set(currency.as_str().to_owned());
-        let row = active.update(&txn).await?;
+        let notes = optional_text(cmd.notes.as_deref());
+        let row = self
+            .insert_draft(
+                &txn,
+                access,
+                &client,
+                &currency,
+                dates,
+                tax_bp,
+                notes,
+                Some((cmd.from, cmd.to)),
+            )
+            .await?;
         self.insert_lines(&txn, &row, lines).await?;
         let entry_ids: Vec<Uuid> = entries.iter().map(|e| e.entry_id).collect();
         port.mark_billed(&txn, access, &entry_ids, row.id.0).await?;
@@ -592,7 +563,7 @@ impl InvoiceService {
         id: InvoiceId,
         cmd: UpdateInvoice,
     ) -> Result<InvoiceView> {
-        require_admin(access)?;
+        access.require(OrgRole::Admin)?;
         cmd.validate()?;
         if let Some(notes) = cmd.notes.value()
             && notes.chars().count() > 2000
@@ -641,7 +612,7 @@ impl InvoiceService {
         access: &OrgAccess,
         id: InvoiceId,
     ) -> Result<()> {
-        require_admin(access)?;
+        access.require(OrgRole::Admin)?;
         let txn = db.begin_write().await?;
         let row = lock_draft(&txn, access, id, self.deps.clock.now()).await?;
         if !numbering::give_back(&txn, row.org_id, row.year, row.seq).await? {
@@ -670,7 +641,7 @@ impl InvoiceService {
         id: InvoiceId,
         cmd: ChangeInvoiceStatus,
     ) -> Result<InvoiceView> {
-        require_admin(access)?;
+        access.require(OrgRole::Admin)?;
         let to = InvoiceStatus::from(cmd.status);
         let now = self.deps.clock.now();
         let txn = db.begin_write().await?;
@@ -732,7 +703,9 @@ impl InvoiceService {
             return Ok(false);
         };
         let params = InvoiceParams {
-            issuer_name: org_name(txn, row.org_id).await?,
+            issuer_name: organization::name(txn, row.org_id)
+                .await?
+                .unwrap_or_default(),
             number: row.number.clone(),
             amount: Money {
                 amount_minor: row.total_minor,
@@ -767,7 +740,7 @@ impl InvoiceService {
         id: InvoiceId,
         cmd: NewInvoiceItem,
     ) -> Result<InvoiceView> {
-        require_admin(access)?;
+        access.require(OrgRole::Admin)?;
         cmd.validate()?;
         let line = Line {
             description: description("description", &cmd.description)?,
@@ -793,7 +766,7 @@ impl InvoiceService {
         item: InvoiceItemId,
         cmd: UpdateInvoiceItem,
     ) -> Result<InvoiceView> {
-        require_admin(access)?;
+        access.require(OrgRole::Admin)?;
         cmd.validate()?;
         let new_description = cmd
             .description
@@ -834,7 +807,7 @@ impl InvoiceService {
         id: InvoiceId,
         item: InvoiceItemId,
     ) -> Result<InvoiceView> {
-        require_admin(access)?;
+        access.require(OrgRole::Admin)?;
         let txn = db.begin_write().await?;
         let row = lock_draft(&txn, access, id, self.deps.clock.now()).await?;
         let deleted = invoice_item::Entity::delete_many()
@@ -858,7 +831,9 @@ impl InvoiceService {
         id: InvoiceId,
     ) -> Result<InvoicePdf> {
         let invoice = self.get(db, access, id).await?;
-        let issuer = org_name(db, access.org_id()).await?;
+        let issuer = organization::name(db, access.org_id())
+            .await?
+            .unwrap_or_default();
         let file_name = format!("{}.pdf", invoice.number);
         let bytes = pdf::render(&InvoiceDocument {
             issuer: &issuer,
