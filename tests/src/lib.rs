@@ -55,6 +55,21 @@ pub fn unique_phone() -> String {
     format!("+3519{n:09}")
 }
 
+/// Polls `check` every 50 ms, for up to 15 s, until it answers `Some`.
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    for _ in 0..300 {
+        if let Some(found) = check().await {
+            return found;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
 /// A running gateway with its own database.
 pub struct TestApp {
     /// `http://127.0.0.1:<port>` of the public listener.

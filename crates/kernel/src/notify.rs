@@ -12,6 +12,8 @@
 //! The parameters are facts (a time in UTC, an amount in minor units), never
 //! words: formatting for a locale and a zone is messaging's job.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use poem_openapi::Enum;
 use sea_orm::{ConnectionTrait, DbErr, EnumIter};
@@ -423,11 +425,49 @@ pub struct NotificationRequest {
     /// What to tell them.
     #[serde(flatten)]
     pub notice: Notice,
+    /// Channels not to use even where the kind and the recipient allow
+    /// them: the sender's decision, such as a plan that does not include
+    /// WhatsApp reminders. Absent in older events: none.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub withheld: BTreeSet<ChannelKind>,
 }
 
-/// Records a notification request on `db`: pass the transaction of the
-/// change it tells about, so both commit or neither does. `about` is the
-/// aggregate (an appointment id, a user id) operators can find it by.
+impl NotificationRequest {
+    /// Tell `recipient` about `notice`, by any channel the kind uses.
+    pub fn new(recipient: Recipient, notice: Notice) -> Self {
+        Self {
+            recipient,
+            notice,
+            withheld: BTreeSet::new(),
+        }
+    }
+
+    /// The same request, never by `channel`.
+    #[must_use]
+    pub fn withholding(mut self, channel: ChannelKind) -> Self {
+        self.withheld.insert(channel);
+        self
+    }
+
+    /// Records this request on `db`: pass the transaction of the change it
+    /// tells about, so both commit or neither does. `about` is the
+    /// aggregate (an appointment id, a user id) operators can find it by.
+    pub async fn record(
+        &self,
+        db: &impl ConnectionTrait,
+        clock: &SharedClock,
+        about: impl std::fmt::Display,
+    ) -> Result<EventId, DbErr> {
+        let mut event = NewEvent::new(REQUESTED, about, self)?;
+        if self.notice.is_secret() {
+            event = event.sensitive();
+        }
+        outbox::record(db, clock, event).await
+    }
+}
+
+/// Records a request to tell `recipient` about `notice`, by any channel
+/// (see [`NotificationRequest::record`]).
 pub async fn request(
     db: &impl ConnectionTrait,
     clock: &SharedClock,
@@ -435,12 +475,9 @@ pub async fn request(
     recipient: Recipient,
     notice: Notice,
 ) -> Result<EventId, DbErr> {
-    let secret = notice.is_secret();
-    let mut event = NewEvent::new(REQUESTED, about, &NotificationRequest { recipient, notice })?;
-    if secret {
-        event = event.sensitive();
-    }
-    outbox::record(db, clock, event).await
+    NotificationRequest::new(recipient, notice)
+        .record(db, clock, about)
+        .await
 }
 
 #[cfg(test)]
@@ -468,18 +505,22 @@ mod tests {
 
     #[test]
     fn a_request_carries_its_kind_beside_the_recipient() {
-        let request = NotificationRequest {
-            recipient: Recipient {
+        let request = NotificationRequest::new(
+            Recipient {
                 name: "Ana".into(),
                 ..Recipient::default()
             },
-            notice: Notice::OtpCode(OtpParams {
+            Notice::OtpCode(OtpParams {
                 code: "123456".into(),
                 valid_minutes: 10,
             }),
-        };
+        );
         let json = serde_json::to_value(&request).unwrap_or_default();
         assert_eq!(json["kind"], "otp_code");
+        assert!(
+            json.get("withheld").is_none(),
+            "nothing withheld, nothing said"
+        );
         assert_eq!(json["params"]["code"], "123456");
         assert_eq!(json["recipient"]["name"], "Ana");
         let back: NotificationRequest =
@@ -497,5 +538,29 @@ mod tests {
         }))
         .unwrap_or_default();
         assert_eq!(reminder["kind"], NotificationKind::Reminder24h.as_str());
+    }
+
+    #[test]
+    fn withheld_channels_travel_with_the_request_and_default_to_none() {
+        let request = NotificationRequest::new(
+            Recipient::default(),
+            Notice::OtpCode(OtpParams {
+                code: "1".into(),
+                valid_minutes: 1,
+            }),
+        )
+        .withholding(ChannelKind::Whatsapp)
+        .withholding(ChannelKind::Whatsapp);
+        let json = serde_json::to_value(&request).unwrap_or_default();
+        assert_eq!(json["withheld"], serde_json::json!(["whatsapp"]));
+        let back: NotificationRequest =
+            serde_json::from_value(json.clone()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back, request);
+        // An event recorded before the field existed still reads.
+        let mut older = json;
+        older.as_object_mut().map(|o| o.remove("withheld"));
+        let older: NotificationRequest =
+            serde_json::from_value(older).unwrap_or_else(|e| panic!("{e}"));
+        assert!(older.withheld.is_empty());
     }
 }

@@ -25,7 +25,7 @@ use trellis_kernel::{
     clock::ManualClock,
     contact::{Email, Phone},
     id::UserId,
-    notify::{self, ChannelKind, Notice, NotificationKind, Recipient},
+    notify::{self, ChannelKind, Notice, NotificationKind, NotificationRequest, Recipient},
     outbox::{Dispatcher, RetryPolicy},
     ports::{Memberships, OrgRole, People},
     testing::{TestDatabase, fresh_connection},
@@ -372,6 +372,33 @@ async fn a_request_becomes_one_delivery_per_configured_channel_and_address() {
     );
     // Portuguese, in the client's own zone.
     assert!(mail.contains("Marina Costa"), "{mail}");
+}
+
+/// A channel the sender withholds (a plan without WhatsApp reminders) is
+/// left out; the others still go, and a request withholding nothing uses
+/// them all.
+#[tokio::test]
+async fn a_channel_the_sender_withholds_is_not_used() {
+    let w = world().await;
+    let clock = w.shared_clock();
+    NotificationRequest::new(client("Ana"), sample(NotificationKind::Reminder24h))
+        .withholding(ChannelKind::Sms)
+        .record(&w.db, &clock, "withheld")
+        .await
+        .unwrap();
+    w.consume().await;
+    let channels: Vec<_> = w.all().await.iter().map(|d| d.channel).collect();
+    assert_eq!(channels, [ChannelKind::Email]);
+
+    w.request(client("Bia"), sample(NotificationKind::Reminder24h))
+        .await;
+    w.consume().await;
+    let mut channels: Vec<_> = w.all().await.iter().map(|d| d.channel).collect();
+    channels.sort();
+    assert_eq!(
+        channels,
+        [ChannelKind::Email, ChannelKind::Email, ChannelKind::Sms]
+    );
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@ use sea_orm::{ConnectionTrait, EntityTrait};
 use trellis_kernel::{
     clock::SharedClock,
     contact::{Email, Phone},
-    notify::{self, AppointmentParams, Notice as Said, Recipient},
+    notify::{AppointmentParams, ChannelKind, Notice as Said, NotificationRequest, Recipient},
 };
 
 use crate::{
@@ -71,6 +71,17 @@ pub(crate) fn notice(
     }
 }
 
+/// The request telling the appointment's client about `notice_kind`.
+fn request(
+    notice_kind: Notice,
+    a: &appointment::Model,
+    pro: &Professional,
+    service: &offering::Model,
+    client: &client::Model,
+) -> NotificationRequest {
+    NotificationRequest::new(recipient(client, pro), notice(notice_kind, a, pro, service))
+}
+
 /// Records a notice about `a` on `db` (the transaction of the change).
 pub(crate) async fn record(
     db: &impl ConnectionTrait,
@@ -81,8 +92,9 @@ pub(crate) async fn record(
     service: &offering::Model,
     client: &client::Model,
 ) -> Result<()> {
-    let said = notice(notice_kind, a, pro, service);
-    notify::request(db, clock, a.id, recipient(client, pro), said).await?;
+    request(notice_kind, a, pro, service, client)
+        .record(db, clock, a.id)
+        .await?;
     Ok(())
 }
 
@@ -95,15 +107,13 @@ pub(crate) struct Known<'a> {
     pub(crate) client: Option<&'a client::Model>,
 }
 
-/// Like [`record`], reading whichever of the professional, service and
-/// client the caller does not already hold.
-pub(crate) async fn record_loading(
+/// The professional, service and client of `a`: the `known` ones as given,
+/// the others read.
+async fn parties(
     db: &impl ConnectionTrait,
-    clock: &SharedClock,
-    notice: Notice,
     a: &appointment::Model,
     known: Known<'_>,
-) -> Result<()> {
+) -> Result<(Professional, offering::Model, client::Model)> {
     let pro = match known.pro {
         Some(pro) => pro.clone(),
         None => professional::Entity::find_by_id(a.professional_id)
@@ -126,5 +136,36 @@ pub(crate) async fn record_loading(
             .await?
             .ok_or(Error::ClientNotFound)?,
     };
+    Ok((pro, service, client))
+}
+
+/// Like [`record`], reading whichever of the professional, service and
+/// client the caller does not already hold.
+pub(crate) async fn record_loading(
+    db: &impl ConnectionTrait,
+    clock: &SharedClock,
+    notice: Notice,
+    a: &appointment::Model,
+    known: Known<'_>,
+) -> Result<()> {
+    let (pro, service, client) = parties(db, a, known).await?;
     record(db, clock, notice, a, &pro, &service, &client).await
+}
+
+/// Records the reminder of `a`: by WhatsApp only when the organization's
+/// plan includes WhatsApp reminders (`whatsapp`), by its other channels
+/// either way.
+pub(crate) async fn record_reminder(
+    db: &impl ConnectionTrait,
+    clock: &SharedClock,
+    a: &appointment::Model,
+    whatsapp: bool,
+) -> Result<()> {
+    let (pro, service, client) = parties(db, a, Known::default()).await?;
+    let mut reminder = request(Notice::Reminder, a, &pro, &service, &client);
+    if !whatsapp {
+        reminder = reminder.withholding(ChannelKind::Whatsapp);
+    }
+    reminder.record(db, clock, a.id).await?;
+    Ok(())
 }

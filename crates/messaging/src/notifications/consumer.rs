@@ -5,12 +5,16 @@
 //! someone something) and chat's [`MESSAGE_CREATED`] (tell the members who
 //! were away). For each recipient it picks the channels the kind uses that
 //! are configured here, leaves out the ones the recipient turned off
-//! (never for security kinds), renders each in the recipient's locale and
+//! (never for security kinds) and the ones the sender withheld (a plan
+//! without WhatsApp reminders), renders each in the recipient's locale and
 //! time zone, and queues one delivery per channel and address. The
 //! dispatcher commits those rows with the event's "handled" mark, so a
 //! crash either loses neither or keeps both.
 
-use std::{collections::HashSet, sync::Arc};
+use std::{
+    collections::{BTreeSet, HashSet},
+    sync::Arc,
+};
 
 use chrono_tz::Tz;
 use sea_orm::{DatabaseTransaction, EntityTrait};
@@ -83,12 +87,14 @@ impl NotificationConsumer {
         }
     }
 
-    /// The deliveries that tell `recipient` about `notice`.
+    /// The deliveries that tell `recipient` about `notice`, by none of the
+    /// `withheld` channels.
     async fn plan(
         &self,
         txn: &DatabaseTransaction,
         recipient: &Recipient,
         notice: &Notice,
+        withheld: &BTreeSet<ChannelKind>,
     ) -> Result<Vec<NewDelivery>, HandlerError> {
         let kind = notice.kind();
         let spec = spec(kind);
@@ -122,7 +128,10 @@ impl NotificationConsumer {
         };
         let mut planned = Vec::new();
         for &channel in spec.channels {
-            if !self.configured.contains(&channel) || off.contains(&channel) {
+            if !self.configured.contains(&channel)
+                || off.contains(&channel)
+                || withheld.contains(&channel)
+            {
                 continue;
             }
             let addresses = match channel {
@@ -181,7 +190,9 @@ impl NotificationConsumer {
         event: &Event,
     ) -> Result<(), HandlerError> {
         let request: NotificationRequest = event.payload()?;
-        let planned = self.plan(txn, &request.recipient, &request.notice).await?;
+        let planned = self
+            .plan(txn, &request.recipient, &request.notice, &request.withheld)
+            .await?;
         self.queue(txn, event.id, planned).await
     }
 
@@ -231,7 +242,7 @@ impl NotificationConsumer {
         });
         let mut planned = Vec::new();
         for person in &people {
-            planned.extend(self.plan(txn, person, &notice).await?);
+            planned.extend(self.plan(txn, person, &notice, &BTreeSet::new()).await?);
         }
         self.queue(txn, event.id, planned).await
     }

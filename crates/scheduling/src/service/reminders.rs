@@ -6,21 +6,25 @@
 //! the row records it. Two runs at once, on one instance or many, therefore
 //! never remind the same appointment twice, and a reminder whose delivery
 //! fails is retried by the outbox, not by the next run.
+//!
+//! Whether a reminder may go by WhatsApp is the organization's plan's
+//! (`Limit::WhatsappReminders`), asked once per organization per run and
+//! before any transaction opens (see `ClientService::allowance`).
 
-use std::sync::Arc;
-use trellis_kernel::db::WriteTransaction;
+use std::{collections::HashMap, sync::Arc};
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionSession,
-    TransactionTrait, sea_query::Expr,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionSession, TransactionTrait, sea_query::Expr,
 };
+use trellis_kernel::{db::WriteTransaction, id::OrgId, ports::Limit};
 
 use super::SchedulingDeps;
 use crate::{
-    entities::appointment,
+    entities::{appointment, professional},
     error::Result,
-    ids::AppointmentId,
-    notices::{self, Notice},
+    ids::{AppointmentId, ProfessionalId},
+    notices,
     slots::Interval,
     status::AppointmentStatus,
 };
@@ -52,10 +56,12 @@ impl ReminderService {
             .order_by_asc(appointment::Column::StartAt)
             .all(db)
             .await?;
+        let whatsapp = self.whatsapp_by_professional(db, &candidates).await?;
         let now = self.deps.clock.now();
         let mut claimed = 0;
         for a in candidates {
-            match self.remind_one(db, a.id, window, now).await {
+            let whatsapp = whatsapp.get(&a.professional_id).copied().unwrap_or(false);
+            match self.remind_one(db, a.id, window, now, whatsapp).await {
                 Ok(true) => claimed += 1,
                 Ok(false) => {}
                 // One appointment's failure (its service gone...) must not
@@ -66,6 +72,46 @@ impl ReminderService {
             }
         }
         Ok(claimed)
+    }
+
+    /// Whether each candidate's professional's organization may remind by
+    /// WhatsApp: one plan lookup per organization.
+    async fn whatsapp_by_professional(
+        &self,
+        db: &impl ConnectionTrait,
+        candidates: &[appointment::Model],
+    ) -> Result<HashMap<ProfessionalId, bool>> {
+        let mut pros: Vec<ProfessionalId> = candidates.iter().map(|a| a.professional_id).collect();
+        pros.sort_unstable();
+        pros.dedup();
+        if pros.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let orgs: Vec<(ProfessionalId, OrgId)> = professional::Entity::find()
+            .select_only()
+            .column(professional::Column::Id)
+            .column(professional::Column::OrgId)
+            .filter(professional::Column::Id.is_in(pros))
+            .into_tuple()
+            .all(db)
+            .await?;
+        let mut switch_of_org: HashMap<OrgId, bool> = HashMap::new();
+        let mut by_professional = HashMap::with_capacity(orgs.len());
+        for (pro, org) in orgs {
+            let on = match switch_of_org.get(&org) {
+                Some(&on) => on,
+                None => {
+                    let allowance = self
+                        .deps
+                        .entitlements
+                        .limit(org, Limit::WhatsappReminders)
+                        .await?;
+                    *switch_of_org.entry(org).or_insert(allowance.is_on())
+                }
+            };
+            by_professional.insert(pro, on);
+        }
+        Ok(by_professional)
     }
 
     /// Claims one appointment's reminder and records it, in one transaction.
@@ -79,6 +125,7 @@ impl ReminderService {
         id: AppointmentId,
         window: Interval,
         now: chrono::DateTime<chrono::Utc>,
+        whatsapp: bool,
     ) -> Result<bool> {
         let txn = db.begin_write().await?;
         let won = appointment::Entity::update_many()
@@ -97,8 +144,7 @@ impl ReminderService {
                 .one(&txn)
                 .await?
                 .ok_or(crate::error::Error::AppointmentNotFound)?;
-            let (clock, known) = (&self.deps.clock, notices::Known::default());
-            notices::record_loading(&txn, clock, Notice::Reminder, &fresh, known).await?;
+            notices::record_reminder(&txn, &self.deps.clock, &fresh, whatsapp).await?;
         }
         txn.commit().await?;
         Ok(won)

@@ -5,13 +5,17 @@ use chrono::Utc;
 use reqwest::Method;
 use serde_json::{Value, json};
 use trellis_billing::stripe::signature::sign;
-use trellis_tests::{Reply, TestApp, send, unique_email};
+use trellis_kernel::Role;
+use trellis_tests::{Reply, TestApp, eventually, send, unique_email, unique_phone};
 use wiremock::{
     Mock, MockServer, ResponseTemplate,
     matchers::{header, method, path},
 };
 
-use crate::time::{agency, call, person};
+use crate::{
+    scheduling::booking::{book, professional},
+    time::{agency, call, person},
+};
 
 const WEBHOOK_SECRET: &str = "whsec_trellis_test_0123456789";
 const STRIPE_KEY: &str = "sk_test_trellis_0123456789";
@@ -35,17 +39,16 @@ async fn spawn_with_stripe(api_base: &str) -> TestApp {
     TestApp::spawn_with(&env).await
 }
 
+/// A valid `Stripe-Signature` of `event` made at `at` (unix seconds).
+fn signed_at(event: &Value, at: i64) -> String {
+    sign(event.to_string().as_bytes(), WEBHOOK_SECRET.as_bytes(), at)
+}
+
 /// Posts `event` to the webhook with a valid signature (and, if given,
 /// a different `Stripe-Signature`).
 async fn deliver(app: &TestApp, event: &Value, signature: Option<String>) -> Reply {
     let body = event.to_string();
-    let signature = signature.unwrap_or_else(|| {
-        sign(
-            body.as_bytes(),
-            WEBHOOK_SECRET.as_bytes(),
-            Utc::now().timestamp(),
-        )
-    });
+    let signature = signature.unwrap_or_else(|| signed_at(event, Utc::now().timestamp()));
     send(
         app.request(Method::POST, "/api/v1/billing/webhooks/stripe")
             .header("content-type", "application/json; charset=utf-8")
@@ -552,6 +555,123 @@ async fn the_plan_in_force_sets_scheduling_limits() {
     assert_eq!(upgraded.body["outcome"], "applied", "{}", upgraded.text);
     let added = send(add(free_max)).await;
     assert_eq!(added.status, 201, "{}", added.text);
+}
+
+/// Reminders go by WhatsApp only on plans with WhatsApp reminders: on free
+/// the client is reminded by email alone (a booking's confirmation still
+/// goes by WhatsApp); after an upgrade, reminders go by WhatsApp too.
+#[tokio::test]
+async fn reminders_go_by_whatsapp_only_on_plans_that_include_them() {
+    use chrono::TimeZone;
+    use trellis_kernel::clock::Clock;
+    const CRON_SECRET: &str = "0123456789abcdef-cron-secret";
+    let whatsapp = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v21.0/1055/messages"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "messaging_product": "whatsapp",
+            "messages": [{"id": "wamid.trellis"}],
+        })))
+        .mount(&whatsapp)
+        .await;
+    let clock = trellis_kernel::clock::ManualClock::at(
+        Utc.with_ymd_and_hms(2026, 11, 22, 7, 0, 0).unwrap(),
+    );
+    let mut env = stripe_env("http://127.0.0.1:9");
+    env.extend([
+        ("CRON_SECRET", CRON_SECRET.to_owned()),
+        ("WHATSAPP_PHONE_NUMBER_ID", "1055".to_owned()),
+        ("WHATSAPP_ACCESS_TOKEN", "wa-token".to_owned()),
+        ("WHATSAPP_API_BASE", whatsapp.uri()),
+    ]);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let app = TestApp::spawn_with_clock(&env, std::sync::Arc::new(clock.clone())).await;
+    let pro = professional(&app, "UTC").await;
+    let (email, phone) = (unique_email("remind"), unique_phone());
+    let wa_number = phone.trim_start_matches('+').to_owned();
+    for start in ["2026-11-23T10:00:00Z", "2026-11-24T10:00:00Z"] {
+        let body = json!({"service_id": pro.service, "start_at": start,
+                          "client": {"name": "Lia", "email": email, "phone": phone}});
+        let booked = book(&app, &pro, &body).await;
+        assert_eq!(booked.status, 201, "{}", booked.text);
+    }
+    let remind = || {
+        send(
+            app.internal(Method::POST, "/internal/cron/reminders")
+                .header("x-cron-secret", CRON_SECRET),
+        )
+    };
+    // The WhatsApp templates sent to the client so far, by name.
+    let templates = || async {
+        whatsapp
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|r| serde_json::from_slice::<Value>(&r.body).ok())
+            .filter(|b| b["to"] == wa_number.as_str())
+            .map(|b| {
+                b["template"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect::<Vec<_>>()
+    };
+    let reminders_by_whatsapp = || async {
+        let reply = send(
+            app.internal(
+                Method::GET,
+                "/internal/notifications?kind=reminder_24h&channel=whatsapp",
+            )
+            // Minted now: the clock moves a day during the test.
+            .bearer_auth(app.token_for(&[Role::Staff])),
+        )
+        .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        reply.body["items"].as_array().cloned().unwrap_or_default()
+    };
+
+    // Free: tomorrow's reminder is emailed, and no WhatsApp reminder is
+    // queued (deliveries are queued together, so none can come later).
+    let plan = subscription(&app, &pro.token, &pro.org).await;
+    assert_eq!(plan["plan"], "free", "{plan}");
+    assert_eq!(plan["limits"]["whatsapp_reminders"], false, "{plan}");
+    assert_eq!(remind().await.body["report"]["queued"], 1);
+    app.mail(&email, "Reminder:").await;
+    assert_eq!(reminders_by_whatsapp().await, Vec::<Value>::new());
+    let confirmed = eventually("the WhatsApp confirmations", || async {
+        let sent = templates().await;
+        (sent.len() >= 2).then_some(sent)
+    })
+    .await;
+    assert!(
+        confirmed.iter().all(|t| t == "trellis_booking_confirmed"),
+        "{confirmed:?}"
+    );
+
+    // Upgraded to basic: the next day's reminder goes by WhatsApp as well.
+    let upgrade = checkout_completed("evt_whatsapp", &pro.org, "basic", T0);
+    let signature = signed_at(&upgrade, clock.now().timestamp());
+    let upgraded = deliver(&app, &upgrade, Some(signature)).await;
+    assert_eq!(upgraded.body["outcome"], "applied", "{}", upgraded.text);
+    let plan = subscription(&app, &pro.token, &pro.org).await;
+    assert_eq!(plan["limits"]["whatsapp_reminders"], true, "{plan}");
+    clock.advance(chrono::Duration::days(1));
+    assert_eq!(remind().await.body["report"]["queued"], 1);
+    let sent = eventually("the WhatsApp reminder", || async {
+        let sent = templates().await;
+        sent.iter()
+            .any(|t| t == "trellis_reminder_24h")
+            .then_some(sent)
+    })
+    .await;
+    assert_eq!(
+        sent.iter().filter(|t| *t == "trellis_reminder_24h").count(),
+        1,
+        "{sent:?}"
+    );
+    assert_eq!(reminders_by_whatsapp().await.len(), 1);
 }
 
 #[tokio::test]

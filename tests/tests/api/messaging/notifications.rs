@@ -7,7 +7,9 @@ use std::{future::Future, time::Duration};
 use reqwest::Method;
 use serde_json::{Value, json};
 use trellis_kernel::Role;
-use trellis_tests::{PASSWORD, Reply, TestApp, mail::mails_to, send, unique_email, unique_phone};
+use trellis_tests::{
+    PASSWORD, Reply, TestApp, eventually, mail::mails_to, send, unique_email, unique_phone,
+};
 use wiremock::{
     Mock, MockServer, ResponseTemplate,
     matchers::{method, path},
@@ -19,21 +21,6 @@ const TWILIO_FROM: &str = "+15005550006";
 const PREFERENCES: &str = "/api/v1/users/me/notification-preferences";
 const DEVICES: &str = "/api/v1/users/me/devices";
 const UNSUBSCRIBE: &str = "/api/v1/notifications/unsubscribe";
-
-/// Polls `check` every 50 ms, for up to 15 s, until it answers `Some`.
-async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    for _ in 0..300 {
-        if let Some(found) = check().await {
-            return found;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for {what}");
-}
 
 /// A signed-in person.
 struct Person {

@@ -7,13 +7,16 @@ use serde_json::{Value, json};
 use trellis_tests::{PASSWORD, Reply, TestApp, send, unique_email};
 
 /// A professional with a 60-minute service and hours 09:00-17:00 every day.
-struct Pro {
-    token: String,
-    slug: String,
-    service: String,
+/// A professional open 09:00-17:00 every day, with a 60-minute service.
+pub(crate) struct Pro {
+    pub(crate) token: String,
+    pub(crate) slug: String,
+    pub(crate) service: String,
+    /// The organization created with the professional.
+    pub(crate) org: String,
 }
 
-async fn professional(app: &TestApp, zone: &str) -> Pro {
+pub(crate) async fn professional(app: &TestApp, zone: &str) -> Pro {
     let email = unique_email("pro");
     let token = app.access_token(&email).await;
     let slug = format!("pro-{}", uuid::Uuid::now_v7().simple());
@@ -45,6 +48,7 @@ async fn professional(app: &TestApp, zone: &str) -> Pro {
         token,
         slug,
         service: service.body["id"].as_str().unwrap().to_string(),
+        org: created.body["org_id"].as_str().unwrap().to_string(),
     }
 }
 
@@ -66,7 +70,7 @@ fn booking(pro: &Pro, start: &Value, who: &str) -> Value {
     json!({"service_id": pro.service, "start_at": start, "client": {"name": who, "email": format!("{who}@example.com")}})
 }
 
-async fn book(app: &TestApp, pro: &Pro, body: &Value) -> Reply {
+pub(crate) async fn book(app: &TestApp, pro: &Pro, body: &Value) -> Reply {
     send(app.post_json(&format!("/api/v1/booking/{}", pro.slug), body)).await
 }
 

@@ -1,4 +1,4 @@
 //! Professionals, availability, bookings, appointments and jobs.
 
-mod booking;
+pub(crate) mod booking;
 mod boundary;
