@@ -8,7 +8,7 @@ mod common;
 
 use chrono::Duration;
 use common::*;
-use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, Iterable, Statement};
 use trellis_credentials_vault::{
     Error,
     crypto::{CryptoError, MasterKey},
@@ -66,6 +66,16 @@ async fn a_secret_round_trips_and_only_reveal_carries_it() {
     let revealed = w.reveal(&admin, other.id, None).await.unwrap();
     assert_eq!(revealed.secret, "pässwörd ✓ 🔑");
     assert_eq!(revealed.notes, None);
+
+    // Every kind stores and reveals alike.
+    for kind in CredentialKind::iter() {
+        let mut cmd = new_credential(&format!("{kind:?}"), &format!("{kind:?}-secret"), None);
+        cmd.kind = kind;
+        let stored = w.store(&admin, cmd).await;
+        assert_eq!(stored.kind, kind);
+        let revealed = w.reveal(&admin, stored.id, None).await.unwrap();
+        assert_eq!(revealed.secret, format!("{kind:?}-secret"));
+    }
 }
 
 #[tokio::test]
@@ -281,6 +291,15 @@ async fn a_new_secret_is_a_new_version_and_admins_reveal_old_ones() {
         [(3, true), (2, false), (1, false)]
     );
     assert!(versions.iter().all(|v| v.created_by == admin.user_id()));
+    // Each version is stamped when it was written: the first before the hour passed.
+    assert_eq!(
+        versions.iter().map(|v| v.created_at.0).collect::<Vec<_>>(),
+        [
+            t("2026-11-23T13:00:00Z"),
+            t("2026-11-23T13:00:00Z"),
+            t("2026-11-23T12:00:00Z")
+        ]
+    );
 }
 
 #[tokio::test]
@@ -340,6 +359,7 @@ async fn members_reveal_only_with_a_grant_and_every_reveal_is_audited() {
         w.reveal(&member, c.id, None).await.unwrap().secret,
         "cms-pass"
     );
+    w.clock.advance(Duration::minutes(1));
     let mut change = UpdateCredential::default();
     change.secret = Some("cms-pass-2".into());
     w.vault
@@ -355,10 +375,10 @@ async fn members_reveal_only_with_a_grant_and_every_reveal_is_audited() {
         w.reveal(&owner, c.id, Some(1)).await.unwrap().secret,
         "cms-pass"
     );
-    assert_eq!(
-        w.reveal(&admin, c.id, None).await.unwrap().secret,
-        "cms-pass-2"
-    );
+    w.clock.advance(Duration::minutes(1));
+    let latest = w.reveal(&admin, c.id, None).await.unwrap();
+    assert_eq!(latest.secret, "cms-pass-2");
+    assert_eq!(latest.revealed_at.0, t("2026-11-23T12:02:00Z"));
 
     w.vault
         .grants
@@ -402,6 +422,18 @@ async fn members_reveal_only_with_a_grant_and_every_reveal_is_audited() {
             (admin.user_id(), 2),
             (owner.user_id(), 1),
             (member.user_id(), 1)
+        ]
+    );
+    assert_eq!(
+        trail
+            .items
+            .iter()
+            .map(|r| r.revealed_at.0)
+            .collect::<Vec<_>>(),
+        [
+            t("2026-11-23T12:02:00Z"),
+            t("2026-11-23T12:01:00Z"),
+            t("2026-11-23T12:00:00Z")
         ]
     );
     for row in &trail.items {
@@ -684,9 +716,11 @@ async fn search_filters_and_rotation_due() {
 
     // The daily job: one event per organization with something due.
     let other = w.agency().await;
-    let mut d = new_credential("Other", "d", None);
-    d.rotate_after_days = Some(1);
-    w.store(&other, d).await;
+    for name in ["Other", "Other too"] {
+        let mut d = new_credential(name, "d", None);
+        d.rotate_after_days = Some(1);
+        w.store(&other, d).await;
+    }
     w.clock.advance(Duration::days(2));
     let (orgs, credentials) = w
         .vault
@@ -694,7 +728,8 @@ async fn search_filters_and_rotation_due() {
         .record_rotation_due(&w.db)
         .await
         .unwrap();
-    assert_eq!((orgs, credentials), (2, 2));
+    // Two due in the other organization are still one event there.
+    assert_eq!((orgs, credentials), (2, 3));
     let events =
         w.db.query_all_raw(Statement::from_string(
             w.backend(),
@@ -721,4 +756,20 @@ async fn search_filters_and_rotation_due() {
         .await
         .is_empty()
     );
+}
+
+/// The audit row is written in the transaction that returns the secret: a
+/// reveal that cannot be audited returns nothing.
+#[tokio::test]
+async fn a_reveal_that_cannot_be_audited_reveals_nothing() {
+    let w = world(ring(&[&k("k1")])).await;
+    let admin = w.agency().await;
+    let c = w
+        .store(&admin, new_credential("Audited", "never-unaudited", None))
+        .await;
+    w.exec("DROP TABLE credential_reveals", vec![]).await;
+    match w.reveal(&admin, c.id, None).await {
+        Err(Error::Database(_)) => {}
+        other => panic!("expected a database error and no secret, got {other:?}"),
+    }
 }

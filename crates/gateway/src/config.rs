@@ -1138,6 +1138,8 @@ mod tests {
             assert_eq!(c.files.upload_limit, 10 * 1024 * 1024);
             assert!(c.files.upload_types.iter().any(|t| t == "image/png"));
             assert_eq!(c.files.dir, std::path::Path::new("./data/files"));
+            // Development outboxes and the generated vault key file live here.
+            assert_eq!(c.data_dir, std::path::Path::new("./data"));
             assert!(matches!(c.files.signing_key, FilesSigningKey::Generated(_)));
             assert!(c.files.s3.is_none());
         }

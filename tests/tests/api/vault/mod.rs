@@ -83,6 +83,7 @@ async fn credentials_round_trip_and_only_reveal_carries_the_secret() {
     ] {
         assert_eq!(reply.status, 200, "{}", reply.text);
         assert!(!reply.text.contains(SECRET), "{}", reply.text);
+        assert!(!reply.text.contains("recovery"), "no notes: {}", reply.text);
     }
     let searched = call(
         &app,
@@ -148,6 +149,12 @@ async fn credentials_round_trip_and_only_reveal_carries_the_secret() {
         })
         .collect();
     assert_eq!(listed, [(2, true), (1, false)]);
+    // Neither the change's answer nor the versions carry a secret or notes.
+    for reply in [&changed, &versions] {
+        for hidden in [SECRET, "second-secret", "recovery"] {
+            assert!(!reply.text.contains(hidden), "{hidden}: {}", reply.text);
+        }
+    }
     call(
         &app,
         &a.member,
@@ -181,6 +188,9 @@ async fn credentials_round_trip_and_only_reveal_carries_the_secret() {
             .collect::<Vec<_>>(),
         [1, 2, 1]
     );
+    for hidden in [SECRET, "second-secret", "recovery"] {
+        assert!(!audit.text.contains(hidden), "{hidden}: {}", audit.text);
+    }
     for row in rows {
         assert_eq!(row["user_id"], a.owner.id.as_str());
         assert_eq!(row["user_agent"], "vault-frontend/2.1");
@@ -254,6 +264,10 @@ async fn members_reveal_only_with_a_grant_and_foreign_orgs_see_nothing() {
     .assert_problem(422, "request.validation_failed");
     let grants = call(&app, &a.owner, Method::GET, &format!("{one}/grants"), None).await;
     assert_eq!(grants.body.as_array().unwrap().len(), 1);
+    for reply in [&granted, &grants] {
+        assert!(!reply.text.contains(SECRET), "{}", reply.text);
+        assert!(!reply.text.contains("recovery"), "{}", reply.text);
+    }
 
     let shown = reveal(&app, &a.member, &format!("{one}/reveal")).await;
     assert_eq!(shown.status, 200, "{}", shown.text);
