@@ -22,6 +22,7 @@ mod m20261123_000011_credentials_vault;
 mod m20261123_000012_time_summary_index;
 mod m20261123_000013_billing_subscriptions;
 mod m20261123_000014_billing_invoices;
+mod m20261123_000015_assistant;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000012_time_summary_index::Migration),
             Box::new(m20261123_000013_billing_subscriptions::Migration),
             Box::new(m20261123_000014_billing_invoices::Migration),
+            Box::new(m20261123_000015_assistant::Migration),
         ]
     }
 }

@@ -9,9 +9,10 @@ use poem::{
     middleware::{CatchPanic, Cors},
     web::Data,
 };
-use sea_orm::DbErr;
+use sea_orm::{DatabaseConnection, DbErr};
 use sea_orm_migration::MigratorTrait;
 use tokio_util::sync::CancellationToken;
+use trellis_assistant::{Assistant, AssistantDeps, provider::Provider};
 use trellis_billing::{
     Billing, BillingDeps,
     plans::PlanCatalog,
@@ -98,6 +99,9 @@ pub enum StartupError {
     /// The file store could not be set up.
     #[error("cannot set up file storage: {0}")]
     Files(String),
+    /// The assistant's HTTP client could not be built.
+    #[error("cannot set up the assistant: {0}")]
+    Assistant(String),
     /// Stripe's client could not be built (a bad `STRIPE_API_BASE`).
     #[error("cannot set up Stripe: {0}")]
     Billing(String),
@@ -129,6 +133,34 @@ fn stripe_api(config: &BillingConfig) -> Result<Option<StripeApi>, StartupError>
     StripeApi::new(key, config.stripe_api_base.as_deref())
         .map(Some)
         .map_err(|e| StartupError::Billing(e.to_string()))
+}
+
+/// The assistant over scheduling, with its language model when one is
+/// configured.
+fn assistant(
+    config: &Config,
+    db: &DatabaseConnection,
+    scheduling: &Scheduling,
+    clock: &SharedClock,
+) -> Result<Assistant, StartupError> {
+    let provider = match &config.assistant.provider {
+        Some(provider) => Some(
+            Provider::new(provider.clone()).map_err(|e| StartupError::Assistant(e.to_string()))?,
+        ),
+        None => {
+            tracing::info!("TRELLIS_AI_BASE_URL is not set: the assistant answers 503");
+            None
+        }
+    };
+    Ok(Assistant::new(AssistantDeps {
+        clock: clock.clone(),
+        desk: Arc::new(crate::desk::SchedulingDesk::new(
+            db.clone(),
+            scheduling.clone(),
+            clock.clone(),
+        )),
+        provider,
+    }))
 }
 
 /// Where Stripe sends people back to, in the app.
@@ -242,6 +274,7 @@ pub fn settings_registry() -> SettingsRegistry {
     let mut registry = SettingsRegistry::default();
     registry.register(&rate_limit::settings());
     registry.register(&crate::jobs::settings());
+    registry.register(&trellis_assistant::settings::settings());
     registry
 }
 
@@ -354,6 +387,7 @@ impl App {
             clock: clock.clone(),
             entitlements: entitlements.clone(),
         });
+        let assistant = assistant(&config, &db, &scheduling, &clock)?;
         let realtime: Arc<dyn RealtimeBus> = Arc::new(InProcessBus::new());
         let messaging = Messaging::new(
             MessagingDeps {
@@ -426,6 +460,7 @@ impl App {
             time,
             vault,
             billing,
+            assistant,
             notifications,
             realtime,
             sockets,

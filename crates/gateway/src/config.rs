@@ -100,6 +100,8 @@ pub struct Config {
     pub vault: VaultConfig,
     /// Plans, prices and Stripe.
     pub billing: BillingConfig,
+    /// The assistant's language model (`TRELLIS_AI_*`).
+    pub assistant: AssistantConfig,
     /// `TRELLIS_SETTINGS_CACHE_TTL`: staleness bound of runtime settings.
     pub settings_cache_ttl: Duration,
     /// `TRELLIS_DATA_DIR`: development outboxes (mail, SMS) live here.
@@ -215,6 +217,17 @@ pub struct VaultConfig {
     /// in `<TRELLIS_DATA_DIR>/vault-master-keys`. The ring's `Debug` shows
     /// key ids only.
     pub master_keys: Option<Arc<KeyRing>>,
+}
+
+/// The assistant's language model.
+#[derive(Clone, Debug)]
+pub struct AssistantConfig {
+    /// Any OpenAI-compatible chat-completions API, when
+    /// `TRELLIS_AI_BASE_URL` and `TRELLIS_AI_MODEL` are set (with
+    /// `TRELLIS_AI_API_KEY` if it needs one, `TRELLIS_AI_TIMEOUT`, default
+    /// 30 s); without them the assistant's routes answer 503
+    /// `assistant.not_configured`.
+    pub provider: Option<trellis_assistant::provider::ProviderConfig>,
 }
 
 /// Plans, their prices and Stripe.
@@ -643,6 +656,7 @@ impl Config {
             std::path::PathBuf::from(r.raw("TRELLIS_DATA_DIR").unwrap_or_else(|| "./data".into()));
         let vault = vault_config(&mut r, env);
         let billing = billing_config(&mut r);
+        let assistant = assistant_config(&mut r);
         let smtp_url = r.raw("SMTP_URL");
         if let Some(url) = &smtp_url
             && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
@@ -779,10 +793,55 @@ impl Config {
             realtime,
             vault,
             billing,
+            assistant,
             settings_cache_ttl,
             data_dir,
         })
     }
+}
+
+/// `TRELLIS_AI_*`: the assistant's provider, configured by its base URL and
+/// model together.
+fn assistant_config(r: &mut Reader<'_>) -> AssistantConfig {
+    let base_url = r.raw("TRELLIS_AI_BASE_URL");
+    let model = r.raw("TRELLIS_AI_MODEL");
+    let api_key = r.raw("TRELLIS_AI_API_KEY").map(SecretString::from);
+    let timeout = r.duration("TRELLIS_AI_TIMEOUT", Duration::from_secs(30));
+    let provider = match (base_url, model) {
+        (None, None) => None,
+        (Some(_), None) => {
+            r.fail(
+                "TRELLIS_AI_MODEL",
+                "is required when TRELLIS_AI_BASE_URL is set",
+            );
+            None
+        }
+        (None, Some(_)) => {
+            r.fail(
+                "TRELLIS_AI_BASE_URL",
+                "is required when TRELLIS_AI_MODEL is set",
+            );
+            None
+        }
+        (Some(base_url), Some(model)) => {
+            if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
+                r.fail(
+                    "TRELLIS_AI_BASE_URL",
+                    "must be an http(s) URL, such as https://api.openai.com/v1",
+                );
+            }
+            if timeout.is_zero() {
+                r.fail("TRELLIS_AI_TIMEOUT", "must be longer than zero");
+            }
+            Some(trellis_assistant::provider::ProviderConfig {
+                base_url,
+                api_key,
+                model,
+                timeout,
+            })
+        }
+    };
+    AssistantConfig { provider }
 }
 
 /// `VAULT_MASTER_KEYS`, parsed (the raw value is wiped): required in

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod billable_time;
 pub mod cli;
 pub mod config;
+pub mod desk;
 pub mod error;
 pub mod events;
 pub mod healthcheck;

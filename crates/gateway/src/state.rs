@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
+use trellis_assistant::Assistant;
 use trellis_billing::Billing;
 use trellis_credentials_vault::Vault;
 use trellis_identity::Identity;
@@ -52,6 +53,8 @@ pub struct AppState {
     pub vault: Vault,
     /// Plans, subscriptions and invoices.
     pub billing: Billing,
+    /// The assistant for professionals.
+    pub assistant: Assistant,
     /// Notification preferences, devices and deliveries.
     pub notifications: Notifications,
     /// Where committed changes go to reach sockets.

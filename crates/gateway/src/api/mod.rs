@@ -6,6 +6,7 @@
 //! poem-openapi's limit of 16). Adding a domain is one line in each tuple
 //! below and a tag in [`ApiTags`].
 
+pub mod assistant;
 pub mod billing;
 pub mod common;
 pub mod identity;
@@ -47,6 +48,10 @@ pub enum ApiTags {
     /// Stripe (checkout, portal, webhooks), and invoices to its clients.
     #[oai(rename = "billing")]
     Billing,
+    /// An assistant for professionals: questions about their day in words,
+    /// four tools, confirmation before a change, conversations and usage.
+    #[oai(rename = "assistant")]
+    Assistant,
 }
 
 /// Operations on the public listener: one line per domain.
@@ -58,6 +63,7 @@ pub type PublicApi = (
     time::Public,
     vault::Public,
     billing::Public,
+    assistant::Public,
 );
 
 /// Operations on the internal listener: one line per domain.
@@ -69,10 +75,11 @@ pub type InternalApi = (
     time::Internal,
     vault::Internal,
     billing::Internal,
+    assistant::Internal,
 );
 
 const DESCRIPTION: &str = "The backend of small service businesses and agencies: identity, scheduling, \
-     messaging, billing, credentials vault and time tracking. Errors are \
+     messaging, billing, credentials vault, time tracking and an assistant. Errors are \
      `application/problem+json` (RFC 9457) with a stable `code`.";
 
 /// The public API and its spec.

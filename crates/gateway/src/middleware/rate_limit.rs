@@ -131,6 +131,11 @@ route_class!(CLASS_UNSUBSCRIBE, UNSUBSCRIBE, "unsubscribe", 300 per 60 s, KeyBy:
 route_class!(CLASS_REVEAL, REVEAL, "reveal", 10 per 60 s, KeyBy::UserOrIp,
     "Vault credential reveals, per user");
 
+// Each turn may make several paid model calls: a person chats a few times a
+// minute, a script many more.
+route_class!(CLASS_AICHAT, AICHAT, "aichat", 30 per 600 s, KeyBy::UserOrIp,
+    "Assistant chat turns, per user");
+
 /// Every rate-limit setting, for the settings registry.
 pub fn settings() -> Vec<&'static dyn SettingDef> {
     vec![
@@ -144,6 +149,7 @@ pub fn settings() -> Vec<&'static dyn SettingDef> {
         &MESSAGE,
         &UNSUBSCRIBE,
         &REVEAL,
+        &AICHAT,
     ]
 }
 
@@ -152,6 +158,7 @@ pub fn settings() -> Vec<&'static dyn SettingDef> {
 /// Routes with an id inside their path are in [`PATTERN_TABLE`].
 static CLASS_TABLE: &[(Method, &str, &RouteClass)] = &[
     (Method::POST, "/api/v1/booking/", &CLASS_BOOKING),
+    (Method::POST, "/api/v1/assistant/chat", &CLASS_AICHAT),
     (Method::POST, "/api/v1/auth/register", &CLASS_REGISTER),
     (Method::POST, "/api/v1/auth/login", &CLASS_LOGIN),
     (Method::POST, "/internal/auth/login", &CLASS_LOGIN),
@@ -516,6 +523,11 @@ mod tests {
             Some("general")
         );
         assert_eq!(name(Method::POST, "/api/v1/auth/login"), Some("login"));
+        assert_eq!(name(Method::POST, "/api/v1/assistant/chat"), Some("aichat"));
+        assert_eq!(
+            name(Method::GET, "/api/v1/assistant/conversations"),
+            Some("general")
+        );
         assert_eq!(
             name(Method::POST, "/api/v1/auth/password-reset/confirm"),
             Some("password_reset")

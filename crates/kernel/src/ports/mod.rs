@@ -3,6 +3,7 @@
 //!
 //! One file per concern: [`access`] (organization membership and roles),
 //! [`billable_time`] (time tracking's unbilled time, for invoices),
+//! [`desk`] (what an assistant may read and do for a professional),
 //! [`entitlements`] (what a plan allows) and [`people`] (how to reach an
 //! account's person). Telling people things is not a port but an outbox
 //! event: see [`notify`](crate::notify), so the request commits with the
@@ -10,6 +11,7 @@
 
 pub mod access;
 pub mod billable_time;
+pub mod desk;
 pub mod entitlements;
 pub mod people;
 
@@ -17,5 +19,6 @@ pub use access::{
     AccessError, Memberships, OrgAccess, OrgRole, Profile, check_org_role, require_org_role,
 };
 pub use billable_time::{BillableClient, BillableTime, BillableTimeError, UnbilledTime};
+pub use desk::{DeskError, ProfessionalDesk};
 pub use entitlements::{Allowance, Entitlements, Limit, LimitReached, Unlimited};
 pub use people::People;
