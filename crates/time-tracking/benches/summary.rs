@@ -9,11 +9,12 @@
 //! measured one `BENCH_ENTRIES` (default 100,000), its neighbour
 //! `BENCH_OTHER_ENTRIES` (default 400,000), so the report reads a fifth of
 //! the table; sets the measured organization's zone to Europe/Lisbon (so days
-//! and weeks take the DST-aware expression); `VACUUM ANALYZE`s; then times
+//! and weeks cross two DST changes); `VACUUM ANALYZE`s; then times
 //! `ReportService::summary` over the whole year (every entry) for each
 //! grouping: `BENCH_WARMUP` calls (default 3), then `BENCH_RUNS` (default
 //! 30), printing min, median, p95 and max. `BENCH_EXPLAIN=1` also prints
-//! the plan of the project grouping's query shape.
+//! the plan of each grouping's query (`EXPLAIN (ANALYZE, BUFFERS)` of the
+//! statement the service sends, with its values).
 //!
 //! People's labels come from identity through the `Memberships` port; the
 //! stand-in here has none, so `user` times the SQL alone (the gateway adds
@@ -265,26 +266,35 @@ async fn main() {
 
     let from = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
     let to = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
+    let groupings = [
+        GroupBy::Client,
+        GroupBy::Project,
+        GroupBy::User,
+        GroupBy::Task,
+        GroupBy::Day,
+        GroupBy::Week,
+    ];
     if std::env::var("BENCH_EXPLAIN").as_deref() == Ok("1") {
-        let plan = db
-            .query_all_raw(Statement::from_string(
-                DbBackend::Postgres,
-                format!(
-                    "EXPLAIN (ANALYZE, BUFFERS) \
-                     SELECT e.project_id, e.currency, SUM(e.duration_seconds), \
-                       SUM(CASE WHEN e.billable THEN e.duration_seconds ELSE 0 END) \
-                     FROM time_entries e \
-                     WHERE e.org_id = '{}' AND e.end_at IS NOT NULL \
-                       AND e.start_at >= '2026-01-01T00:00:00Z' AND e.start_at < '2027-01-01T00:00:00Z' \
-                     GROUP BY e.project_id, e.currency",
-                    access.org_id()
-                ),
-            ))
-            .await
-            .unwrap();
-        for line in plan {
-            let text: String = line.try_get_by_index(0).unwrap_or_default();
-            println!("  {text}");
+        // The queries the service sends, as it sends them (bound values).
+        for group_by in groupings {
+            let query = tt
+                .reports
+                .summary_query(&db, &access, from, to, group_by, None)
+                .await
+                .unwrap();
+            let plan = db
+                .query_all_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    format!("EXPLAIN (ANALYZE, BUFFERS) {}", query.sql),
+                    query.values.map(|v| v.0).unwrap_or_default(),
+                ))
+                .await
+                .unwrap();
+            println!("{group_by:?}:");
+            for line in plan {
+                let text: String = line.try_get_by_index(0).unwrap_or_default();
+                println!("  {text}");
+            }
         }
     }
 
@@ -292,14 +302,7 @@ async fn main() {
         "{:<8} {:>7} {:>10} {:>10} {:>10} {:>10}",
         "group_by", "groups", "min", "median", "p95", "max"
     );
-    for group_by in [
-        GroupBy::Client,
-        GroupBy::Project,
-        GroupBy::User,
-        GroupBy::Task,
-        GroupBy::Day,
-        GroupBy::Week,
-    ] {
+    for group_by in groupings {
         let mut groups = 0;
         for _ in 0..warmup {
             tt.reports
