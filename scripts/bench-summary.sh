@@ -16,9 +16,10 @@
 #                   (default 400000)
 #   BENCH_RUNS      timed calls per grouping (default 30)
 #   BENCH_WARMUP    untimed calls first (default 3)
-#   BENCH_EXPLAIN=1 print the plan of the project grouping's query shape
+#   BENCH_EXPLAIN=1 print the plan of every grouping's query (EXPLAIN ANALYZE)
 #   BENCH_PROFILE   cargo profile to build with (default bench, i.e. release)
-#   BENCH_NICE=-10  measure at this niceness (root; for a busy machine)
+#   BENCH_NICE=-10  measure at this niceness (root; for a busy machine): this
+#                   script and the PostgreSQL backend of the timed calls
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

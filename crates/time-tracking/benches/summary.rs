@@ -9,11 +9,17 @@
 //! measured one `BENCH_ENTRIES` (default 100,000), its neighbour
 //! `BENCH_OTHER_ENTRIES` (default 400,000), so the report reads a fifth of
 //! the table; sets the measured organization's zone to Europe/Lisbon (so days
-//! and weeks take the DST-aware expression); `VACUUM ANALYZE`s; then times
+//! and weeks cross two DST changes); `VACUUM ANALYZE`s; then times
 //! `ReportService::summary` over the whole year (every entry) for each
 //! grouping: `BENCH_WARMUP` calls (default 3), then `BENCH_RUNS` (default
 //! 30), printing min, median, p95 and max. `BENCH_EXPLAIN=1` also prints
-//! the plan of the project grouping's query shape.
+//! the plan of each grouping's query (`EXPLAIN (ANALYZE, BUFFERS)` of the
+//! statement the service sends, with its values).
+//!
+//! The timed calls use a pool of one connection; `BENCH_NICE` (set by
+//! `scripts/bench-summary.sh`) also renices that connection's backend and
+//! its autogroup: every PostgreSQL backend is a session of its own, so the
+//! script's renice of itself does not reach the server doing the work.
 //!
 //! People's labels come from identity through the `Memberships` port; the
 //! stand-in here has none, so `user` times the SQL alone (the gateway adds
@@ -31,6 +37,7 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 use sea_orm_migration::MigratorTrait;
 use trellis_kernel::{
     clock::ManualClock,
+    db::DbOptions,
     id::{OrgId, UserId},
     ports::{Memberships, OrgAccess, OrgRole},
     testing::TestDatabase,
@@ -265,45 +272,83 @@ async fn main() {
 
     let from = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
     let to = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
-    if std::env::var("BENCH_EXPLAIN").as_deref() == Ok("1") {
-        let plan = db
-            .query_all_raw(Statement::from_string(
-                DbBackend::Postgres,
-                format!(
-                    "EXPLAIN (ANALYZE, BUFFERS) \
-                     SELECT e.project_id, e.currency, SUM(e.duration_seconds), \
-                       SUM(CASE WHEN e.billable THEN e.duration_seconds ELSE 0 END) \
-                     FROM time_entries e \
-                     WHERE e.org_id = '{}' AND e.end_at IS NOT NULL \
-                       AND e.start_at >= '2026-01-01T00:00:00Z' AND e.start_at < '2027-01-01T00:00:00Z' \
-                     GROUP BY e.project_id, e.currency",
-                    access.org_id()
-                ),
-            ))
-            .await
-            .unwrap();
-        for line in plan {
-            let text: String = line.try_get_by_index(0).unwrap_or_default();
-            println!("  {text}");
-        }
-    }
-
-    println!(
-        "{:<8} {:>7} {:>10} {:>10} {:>10} {:>10}",
-        "group_by", "groups", "min", "median", "p95", "max"
-    );
-    for group_by in [
+    let groupings = [
         GroupBy::Client,
         GroupBy::Project,
         GroupBy::User,
         GroupBy::Task,
         GroupBy::Day,
         GroupBy::Week,
-    ] {
+    ];
+    if std::env::var("BENCH_EXPLAIN").as_deref() == Ok("1") {
+        // The queries the service sends, as it sends them (bound values).
+        for group_by in groupings {
+            let query = tt
+                .reports
+                .summary_query(&db, &access, from, to, group_by, None)
+                .await
+                .unwrap();
+            let plan = db
+                .query_all_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    format!("EXPLAIN (ANALYZE, BUFFERS) {}", query.sql),
+                    query.values.map(|v| v.0).unwrap_or_default(),
+                ))
+                .await
+                .unwrap();
+            println!("{group_by:?}:");
+            for line in plan {
+                let text: String = line.try_get_by_index(0).unwrap_or_default();
+                println!("  {text}");
+            }
+        }
+    }
+
+    // The timed calls go through one connection, whose backend gets
+    // `BENCH_NICE` too: PostgreSQL puts every backend in a session (so an
+    // autogroup) of its own, which the script's renice does not reach.
+    let timed = trellis_kernel::db::connect(
+        database.url(),
+        &DbOptions {
+            max_connections: 1,
+            min_connections: 1,
+            ..DbOptions::default()
+        },
+    )
+    .await
+    .expect("a connection for the timed calls");
+    if let Ok(nice) = std::env::var("BENCH_NICE") {
+        let pid: i32 = timed
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT pg_backend_pid()",
+            ))
+            .await
+            .unwrap()
+            .and_then(|r| r.try_get_by_index(0).ok())
+            .unwrap_or_default();
+        let autogroup = std::fs::write(format!("/proc/{pid}/autogroup"), &nice).is_ok();
+        let reniced = std::process::Command::new("renice")
+            .args(["-n", &nice, "-p", &pid.to_string()])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        println!(
+            "bench-summary: backend {pid} at niceness {nice} (renice {}, autogroup {})",
+            if reniced { "done" } else { "failed" },
+            if autogroup { "done" } else { "failed" },
+        );
+    }
+
+    println!(
+        "{:<8} {:>7} {:>10} {:>10} {:>10} {:>10}",
+        "group_by", "groups", "min", "median", "p95", "max"
+    );
+    for group_by in groupings {
         let mut groups = 0;
         for _ in 0..warmup {
             tt.reports
-                .summary(&db, &access, from, to, group_by, None)
+                .summary(&timed, &access, from, to, group_by, None)
                 .await
                 .unwrap();
         }
@@ -312,7 +357,7 @@ async fn main() {
             let started = Instant::now();
             let report = tt
                 .reports
-                .summary(&db, &access, from, to, group_by, None)
+                .summary(&timed, &access, from, to, group_by, None)
                 .await
                 .unwrap();
             times.push(started.elapsed());
@@ -337,6 +382,7 @@ async fn main() {
             ms(times[times.len() - 1]),
         );
     }
+    timed.close().await.ok();
     db.close().await.ok();
     drop(database);
 }

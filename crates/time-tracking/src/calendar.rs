@@ -1,16 +1,18 @@
-//! Local days and weeks in an organization's zone, as UTC arithmetic the
-//! database can do.
+//! Local days and weeks in an organization's zone, as UTC ranges the
+//! database can select by.
 //!
-//! Reports group by the local day (or ISO week) an entry starts in. The
-//! portable way to get there in SQL, without a time-zone database in
-//! SQLite, is integer arithmetic on epoch seconds: `(epoch + offset) / 86400`
-//! is the local day number when `offset` is the zone's UTC offset at that
-//! instant. A single offset would put entries on the wrong day across a DST
-//! change, so [`offset_spans`] lists the offsets in force over the report's
-//! range (computed here with chrono-tz) and the query picks one per entry
-//! with a `CASE` on the entry's epoch. The result is exact for the zone's
-//! rules, DST included, and costs a `CASE` of a few branches (two changes a
-//! year) instead of a join against a calendar.
+//! Reports group by the local day (or ISO week) an entry starts in. Rather
+//! than compute that day for every entry in SQL (SQLite has no time-zone
+//! database, and per-row arithmetic is most of the cost on PostgreSQL), the
+//! report's range is cut here into [`Bucket`]s: runs of UTC instants that
+//! share one local day or week, found from the offsets in force over the
+//! range ([`offset_spans`], computed with chrono-tz). The query then sums
+//! each bucket's entries by the start's plain index range. Within a span of
+//! one offset `o`, the local day of epoch second `t` is `(t + o) / 86400`,
+//! so its day boundaries fall at `k * 86400 - o`; a bucket ends at the next
+//! such boundary or offset change, whichever comes first. The result is
+//! exact for the zone's rules: DST days of 23 or 25 hours, offsets such as
+//! +05:45, days a zone skipped, and clocks going back across midnight.
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Offset, TimeZone as _, Utc};
 use chrono_tz::Tz;
@@ -93,8 +95,51 @@ pub fn offset_spans(tz: Tz, lo: DateTime<Utc>, hi: DateTime<Utc>) -> Vec<OffsetS
     spans
 }
 
-/// The local day number (days since 1970-01-01) of epoch second `t`, as the
-/// report's SQL computes it.
+/// A run of instants `[from, to)` (epoch seconds) that all start on local
+/// day (or in local week) `number`; see [`buckets`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bucket {
+    /// Day number (days since 1970-01-01) or week number ([`week_number`]).
+    pub number: i64,
+    /// First epoch second of the run.
+    pub from: i64,
+    /// Epoch second after the run.
+    pub to: i64,
+}
+
+/// `[lo, hi)` (epoch seconds) cut into runs of one local day each, or one
+/// local ISO week each when `weeks`, in time order, given the offsets in
+/// force over it (`spans`, from [`offset_spans`] over the same range).
+///
+/// Neighbouring runs with the same number are one bucket, so a day is one
+/// bucket, 23 or 25 hours long on a DST change, except where the clock goes
+/// back across midnight (from 00:30 to 23:30, say): then the day it goes
+/// back to gets a second bucket, and the day after is cut in two around it.
+pub fn buckets(spans: &[OffsetSpan], lo: i64, hi: i64, weeks: bool) -> Vec<Bucket> {
+    let mut out: Vec<Bucket> = Vec::new();
+    for (i, span) in spans.iter().enumerate() {
+        let end = spans.get(i + 1).map_or(hi, |next| next.from).min(hi);
+        let mut t = span.from.max(lo);
+        while t < end {
+            let day = (t + span.offset).div_euclid(DAY_SECS);
+            let piece_end = ((day + 1) * DAY_SECS - span.offset).min(end);
+            let number = if weeks { week_number(day) } else { day };
+            match out.last_mut() {
+                Some(last) if last.number == number && last.to == t => last.to = piece_end,
+                _ => out.push(Bucket {
+                    number,
+                    from: t,
+                    to: piece_end,
+                }),
+            }
+            t = piece_end;
+        }
+    }
+    out
+}
+
+/// The local day number (days since 1970-01-01) of epoch second `t`: the
+/// day whose [`buckets`] hold `t`.
 pub fn local_day_number(tz: Tz, t: i64) -> i64 {
     (t + offset_at(tz, t)).div_euclid(DAY_SECS)
 }
@@ -176,6 +221,160 @@ mod tests {
                 .date_naive();
             assert_eq!(day_date(local_day_number(ny, t)), expected);
         }
+    }
+
+    /// The bucket holding epoch second `t`.
+    fn bucket_of(buckets: &[Bucket], t: i64) -> Option<Bucket> {
+        buckets.iter().copied().find(|b| b.from <= t && t < b.to)
+    }
+
+    fn day_buckets(tz: Tz, from: NaiveDate, to: NaiveDate, weeks: bool) -> Vec<Bucket> {
+        let lo = local_midnight(tz, from);
+        let hi = local_midnight(tz, to + Duration::days(1));
+        buckets(
+            &offset_spans(tz, lo, hi),
+            lo.timestamp(),
+            hi.timestamp(),
+            weeks,
+        )
+    }
+
+    fn chrono_day(tz: Tz, t: i64) -> i64 {
+        let local = DateTime::from_timestamp(t, 0)
+            .unwrap_or_default()
+            .with_timezone(&tz)
+            .date_naive();
+        (local - date(1970, 1, 1)).num_days()
+    }
+
+    #[test]
+    fn buckets_hold_the_local_day_chrono_says() {
+        // Whole-hour DST, +05:30 and +05:45, Lord Howe's half-hour DST,
+        // Chatham's +12:45/+13:45, Santiago's changes at midnight, Samoa
+        // skipping 2011-12-30.
+        let zones = [
+            ("Europe/Lisbon", date(2026, 3, 20), date(2026, 11, 5)),
+            ("America/New_York", date(2026, 3, 1), date(2026, 11, 10)),
+            ("Asia/Kolkata", date(2026, 1, 1), date(2026, 2, 15)),
+            ("Asia/Kathmandu", date(2026, 1, 1), date(2026, 2, 15)),
+            ("Australia/Lord_Howe", date(2026, 3, 25), date(2026, 10, 10)),
+            ("Pacific/Chatham", date(2026, 3, 25), date(2026, 10, 1)),
+            ("America/Santiago", date(2026, 4, 1), date(2026, 9, 10)),
+            ("Pacific/Apia", date(2011, 12, 25), date(2012, 1, 5)),
+            ("UTC", date(2026, 1, 1), date(2026, 1, 20)),
+        ];
+        for (name, from, to) in zones {
+            let tz: Tz = name.parse().unwrap_or(Tz::UTC);
+            for weeks in [false, true] {
+                let buckets = day_buckets(tz, from, to, weeks);
+                let lo = local_midnight(tz, from).timestamp();
+                let hi = local_midnight(tz, to + Duration::days(1)).timestamp();
+                // In order, back to back, none empty, covering [lo, hi).
+                assert_eq!(buckets.first().map(|b| b.from), Some(lo), "{name}");
+                assert_eq!(buckets.last().map(|b| b.to), Some(hi), "{name}");
+                for pair in buckets.windows(2) {
+                    assert_eq!(pair[0].to, pair[1].from, "{name}");
+                }
+                assert!(buckets.iter().all(|b| b.from < b.to), "{name}");
+                // Every 7 minutes and 13 seconds, and each bucket's ends.
+                let probes = (lo..hi)
+                    .step_by(433)
+                    .chain(buckets.iter().flat_map(|b| [b.from, b.to - 1]));
+                for t in probes {
+                    let day = chrono_day(tz, t);
+                    let want = if weeks { week_number(day) } else { day };
+                    assert_eq!(
+                        bucket_of(&buckets, t).map(|b| b.number),
+                        Some(want),
+                        "{name} at {t}, weeks {weeks}"
+                    );
+                    assert_eq!(local_day_number(tz, t), day, "{name} at {t}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_day_is_one_bucket_of_its_own_length() {
+        let secs = |text: &str| utc(text).timestamp();
+        let number = |d: NaiveDate| (d - date(1970, 1, 1)).num_days();
+        // +05:45 all year: days run from 18:15 UTC.
+        let kathmandu = day_buckets(
+            chrono_tz::Asia::Kathmandu,
+            date(2026, 6, 1),
+            date(2026, 6, 2),
+            false,
+        );
+        assert_eq!(
+            kathmandu,
+            vec![
+                Bucket {
+                    number: number(date(2026, 6, 1)),
+                    from: secs("2026-05-31T18:15:00Z"),
+                    to: secs("2026-06-01T18:15:00Z"),
+                },
+                Bucket {
+                    number: number(date(2026, 6, 2)),
+                    from: secs("2026-06-01T18:15:00Z"),
+                    to: secs("2026-06-02T18:15:00Z"),
+                },
+            ]
+        );
+        // Lisbon's DST days: 23 hours in March, 25 in October.
+        let lisbon = chrono_tz::Europe::Lisbon;
+        let march = day_buckets(lisbon, date(2026, 3, 29), date(2026, 3, 29), false);
+        assert_eq!(
+            march,
+            vec![Bucket {
+                number: number(date(2026, 3, 29)),
+                from: secs("2026-03-29T00:00:00Z"),
+                to: secs("2026-03-29T23:00:00Z"),
+            }]
+        );
+        let october = day_buckets(lisbon, date(2026, 10, 25), date(2026, 10, 25), false);
+        assert_eq!(
+            october,
+            vec![Bucket {
+                number: number(date(2026, 10, 25)),
+                from: secs("2026-10-24T23:00:00Z"),
+                to: secs("2026-10-26T00:00:00Z"),
+            }]
+        );
+        // A week across the change is one bucket of 7 days less an hour.
+        let week = day_buckets(lisbon, date(2026, 3, 23), date(2026, 3, 29), true);
+        assert_eq!(week.len(), 1);
+        assert_eq!(week[0].to - week[0].from, 7 * DAY_SECS - 3_600);
+    }
+
+    #[test]
+    fn a_clock_going_back_across_midnight_revisits_the_day_before() {
+        // Offset +01:00, then at 00:30 local (23:30 UTC) back to 00:00:
+        // 00:00-00:30 is day 1, 23:30-24:00 day 0 again, then day 1 on.
+        let (lo, change, hi) = (0, DAY_SECS - 1_800, 3 * DAY_SECS);
+        let spans = [
+            OffsetSpan {
+                from: lo,
+                offset: 3_600,
+            },
+            OffsetSpan {
+                from: change,
+                offset: 0,
+            },
+        ];
+        let got: Vec<(i64, i64, i64)> = buckets(&spans, lo, hi, false)
+            .into_iter()
+            .map(|b| (b.number, b.from, b.to))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (0, 0, DAY_SECS - 3_600),
+                (1, DAY_SECS - 3_600, change),
+                (0, change, DAY_SECS),
+                (1, DAY_SECS, 2 * DAY_SECS),
+                (2, 2 * DAY_SECS, 3 * DAY_SECS),
+            ]
+        );
     }
 
     #[test]

@@ -445,3 +445,81 @@ async fn days_and_weeks_are_local_across_dst_changes() {
         ));
     }
 }
+
+#[tokio::test]
+async fn days_and_weeks_are_local_in_any_offset_and_across_midnight_changes() {
+    // Each zone with entries (1 to 4 minutes long) minutes either side of
+    // its local midnights, its DST
+    // changes among them: Kathmandu (+05:45, no DST), Santiago (changes at
+    // midnight: 2026-04-05 00:00 back to 23:00, 2026-09-06 00:00 on to
+    // 01:00), Lord Howe (DST of half an hour, changes at 02:00).
+    let zones = [
+        (
+            "Asia/Kathmandu",
+            [
+                "2026-06-01T18:13:00Z", // 23:58 on the 1st
+                "2026-06-01T18:15:00Z", // 00:00 on the 2nd
+                "2026-06-07T18:10:00Z", // 23:55 on Sunday the 7th
+                "2026-06-07T18:16:00Z", // 00:01 on Monday the 8th
+            ],
+        ),
+        (
+            "America/Santiago",
+            [
+                "2026-04-05T02:58:00Z", // 23:58 -03 on the 4th
+                "2026-04-05T03:30:00Z", // 23:30 -04 on the 4th, the second time
+                "2026-04-05T04:00:00Z", // 00:00 -04 on the 5th
+                "2026-09-06T04:01:00Z", // 01:01 -03 on the 6th (00:00-01:00 skipped)
+            ],
+        ),
+        (
+            "Australia/Lord_Howe",
+            [
+                "2026-04-04T12:58:00Z", // 23:58 +11:00 on the 4th
+                "2026-04-04T13:00:00Z", // 00:00 +11:00 on the 5th
+                "2026-04-05T13:25:00Z", // 23:55 +10:30 on the 5th
+                "2026-04-05T13:31:00Z", // 00:01 +10:30 on the 6th
+            ],
+        ),
+    ];
+    for (name, starts) in zones {
+        let w = world().await;
+        let admin = w.agency().await;
+        set_zone(&w, &admin, name).await;
+        let zone: Tz = name.parse().unwrap();
+        let client = w.client(&admin, "USD", Some(6_000)).await;
+        let project = w.project(&admin, client.id, None).await;
+        let mut want_days: BTreeMap<String, i64> = BTreeMap::new();
+        let mut want_weeks: BTreeMap<String, i64> = BTreeMap::new();
+        for (i, start) in starts.iter().enumerate() {
+            let seconds = 60 * (i as i64 + 1);
+            let end = (t(start) + Duration::seconds(seconds)).to_rfc3339();
+            w.log(&admin, project.id, start, &end).await.unwrap();
+            let local = t(start).with_timezone(&zone).date_naive();
+            let monday = local - Duration::days(i64::from(local.weekday().num_days_from_monday()));
+            *want_days.entry(local.to_string()).or_default() += seconds;
+            *want_weeks.entry(monday.to_string()).or_default() += seconds;
+        }
+        for (group_by, want) in [(GroupBy::Day, want_days), (GroupBy::Week, want_weeks)] {
+            let report =
+                w.tt.reports
+                    .summary(
+                        &w.db,
+                        &admin,
+                        date(2026, 1, 1),
+                        date(2026, 12, 31),
+                        group_by,
+                        None,
+                    )
+                    .await
+                    .unwrap();
+            let got: BTreeMap<String, i64> = report
+                .groups
+                .iter()
+                .map(|g| (g.key.clone(), g.seconds))
+                .collect();
+            assert_eq!(got, want, "{name}, {group_by:?}");
+            assert_eq!(report.groups.len(), got.len(), "{name}: one group a key");
+        }
+    }
+}

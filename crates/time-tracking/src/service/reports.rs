@@ -10,12 +10,17 @@
 //! afterwards, for the groups alone, not joined to every entry.
 //!
 //! An entry belongs to the range, and to a day or week, by its start.
-//! Days and weeks are the organization's local ones. SQLite has no time-zone
-//! database, so rather than `AT TIME ZONE` (PostgreSQL only) the query does
-//! integer arithmetic on the start's epoch seconds, shifted by the zone's
-//! offset picked per entry from the offsets in force over the range
-//! ([`calendar::offset_spans`]): exact across DST changes, and the same SQL
-//! on both databases but for one expression, the start's epoch seconds.
+//! Days and weeks are the organization's local ones. Rather than work out
+//! each entry's local day in SQL (SQLite has no time-zone database; on
+//! PostgreSQL an expression per entry, and grouping by it, cost several
+//! times the sums themselves), the range is cut in Rust into
+//! [`calendar::Bucket`]s, runs of UTC instants on one local day or week,
+//! exact across DST changes and for any offset; the query sums each
+//! bucket's entries, found by the start's index range, by currency. On
+//! PostgreSQL that is a `LATERAL` subquery per bucket (a join of the two
+//! would be estimated at millions of rows, and planned and compiled, JIT
+//! included, for them); SQLite has no `LATERAL`, and the plain join, with
+//! the buckets first, does the same there.
 //! Amounts follow [`crate::money`]: per entry, rounded half up, then summed.
 
 use std::{
@@ -24,9 +29,11 @@ use std::{
     sync::Arc,
 };
 
-use chrono::{Duration, NaiveDate};
+use chrono::{DateTime, Duration, NaiveDate};
+use chrono_tz::Tz;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryResult, QuerySelect,
+    Statement, Value,
     sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement},
 };
 use trellis_kernel::{
@@ -37,7 +44,7 @@ use uuid::Uuid;
 
 use super::{TimeTrackingDeps, settings};
 use crate::{
-    calendar::{self, OffsetSpan},
+    calendar::{self, Bucket},
     entities::{agency_client, project, task, time_entry},
     error::{Error, Result},
     model::{GroupBy, MoneyAmount, SummaryGroup, SummaryReport, SummaryTotal},
@@ -50,62 +57,30 @@ const LABEL_CHUNK: usize = 1_000;
 /// The longest range one report may cover, in days.
 pub const MAX_REPORT_DAYS: i64 = 3 * 366;
 
-/// The start's epoch seconds: the one expression that differs by database.
-/// On PostgreSQL `date_part` (a `double precision`, exact for whole
-/// seconds), not `EXTRACT`, which since PostgreSQL 14 returns `numeric`,
-/// whose arithmetic is slower, and this runs several times per entry.
-fn epoch_sql(backend: DbBackend) -> &'static str {
-    match backend {
-        DbBackend::Postgres => {
-            "CAST(FLOOR(date_part('epoch', \"time_entries\".\"start_at\")) AS BIGINT)"
-        }
-        _ => "CAST(strftime('%s', \"time_entries\".\"start_at\") AS INTEGER)",
-    }
-}
+/// The sums of a query grouped by key and currency: seconds, billable
+/// seconds, billable amount (entries with a rate).
+const SECONDS_SQL: &str = "CAST(SUM(\"time_entries\".\"duration_seconds\") AS BIGINT)";
+const BILLABLE_SECONDS_SQL: &str = "CAST(SUM(CASE WHEN \"time_entries\".\"billable\" \
+     THEN \"time_entries\".\"duration_seconds\" ELSE 0 END) AS BIGINT)";
 
-/// The start's local epoch seconds: epoch plus the offset of the span the
-/// entry starts in. The numbers are ours (never user text), so inlining
-/// them is safe and keeps the expression identical in SELECT and GROUP BY.
-fn local_epoch_sql(epoch: &str, spans: &[OffsetSpan]) -> String {
-    let Some((first, rest)) = spans.split_first() else {
-        return epoch.to_string();
-    };
-    if rest.is_empty() {
-        return format!("({epoch} + {})", first.offset);
-    }
-    let mut case = String::from("CASE");
-    let mut offset = first.offset;
-    for span in rest {
-        let _ = write!(case, " WHEN {epoch} < {} THEN {offset}", span.from);
-        offset = span.offset;
-    }
-    let _ = write!(case, " ELSE {offset} END");
-    format!("({epoch} + {case})")
+fn amount_sql() -> String {
+    format!(
+        "CAST(SUM(CASE WHEN \"time_entries\".\"billable\" \
+         AND \"time_entries\".\"rate_minor\" IS NOT NULL \
+         THEN {AMOUNT_SQL} ELSE 0 END) AS BIGINT)"
+    )
 }
 
 /// Seconds, billable seconds and amount, and the currency, of a query
 /// already grouped by the key.
 fn add_sums(q: &mut SelectStatement) {
     q.column((time_entry::Entity, time_entry::Column::Currency))
+        .expr_as(Expr::cust(SECONDS_SQL), Alias::new("seconds"))
         .expr_as(
-            Expr::cust("CAST(SUM(\"time_entries\".\"duration_seconds\") AS BIGINT)"),
-            Alias::new("seconds"),
-        )
-        .expr_as(
-            Expr::cust(
-                "CAST(SUM(CASE WHEN \"time_entries\".\"billable\" \
-                 THEN \"time_entries\".\"duration_seconds\" ELSE 0 END) AS BIGINT)",
-            ),
+            Expr::cust(BILLABLE_SECONDS_SQL),
             Alias::new("billable_seconds"),
         )
-        .expr_as(
-            Expr::cust(format!(
-                "CAST(SUM(CASE WHEN \"time_entries\".\"billable\" \
-                 AND \"time_entries\".\"rate_minor\" IS NOT NULL \
-                 THEN {AMOUNT_SQL} ELSE 0 END) AS BIGINT)"
-            )),
-            Alias::new("amount_minor"),
-        )
+        .expr_as(Expr::cust(amount_sql()), Alias::new("amount_minor"))
         .group_by_col((time_entry::Entity, time_entry::Column::Currency));
 }
 
@@ -170,6 +145,139 @@ fn add_amount(amounts: &mut Vec<MoneyAmount>, currency: &str, amount: i64) {
     }
 }
 
+/// Refuses a backwards or too long range.
+fn check_range(from: NaiveDate, to: NaiveDate) -> Result<()> {
+    if to < from {
+        return Err(Error::field("to", "must not be before from"));
+    }
+    if (to - from).num_days() >= MAX_REPORT_DAYS {
+        return Err(Error::field(
+            "to",
+            format!("the range may span at most {MAX_REPORT_DAYS} days"),
+        ));
+    }
+    Ok(())
+}
+
+/// The summary's query: a row per group (`key_id` or `key_number`) and
+/// currency, with the sums of [`add_sums`].
+fn summary_statement(
+    backend: DbBackend,
+    access: &OrgAccess,
+    zone: Tz,
+    from: NaiveDate,
+    to: NaiveDate,
+    group_by: GroupBy,
+    billable: Option<bool>,
+) -> Statement {
+    let lo = calendar::local_midnight(zone, from);
+    let hi = calendar::local_midnight(zone, to + Duration::days(1));
+    // Sum by the entry's own column; what the ids stand for (a project's
+    // client, names, titles) is looked up for the few groups afterwards,
+    // not joined to every entry.
+    let column = match group_by {
+        GroupBy::Client | GroupBy::Project => time_entry::Column::ProjectId,
+        GroupBy::User => time_entry::Column::UserId,
+        GroupBy::Task => time_entry::Column::TaskId,
+        GroupBy::Day | GroupBy::Week => {
+            let spans = calendar::offset_spans(zone, lo, hi);
+            let buckets = calendar::buckets(
+                &spans,
+                lo.timestamp(),
+                hi.timestamp(),
+                group_by == GroupBy::Week,
+            );
+            return bucket_statement(backend, access, &buckets, billable);
+        }
+    };
+    let mut q = Query::select();
+    q.from(time_entry::Entity)
+        .and_where(Expr::col((time_entry::Entity, time_entry::Column::OrgId)).eq(access.org_id()))
+        .and_where(Expr::col((time_entry::Entity, time_entry::Column::EndAt)).is_not_null())
+        .and_where(Expr::col((time_entry::Entity, time_entry::Column::StartAt)).gte(lo))
+        .and_where(Expr::col((time_entry::Entity, time_entry::Column::StartAt)).lt(hi));
+    if let Some(billable) = billable {
+        q.and_where(Expr::col((time_entry::Entity, time_entry::Column::Billable)).eq(billable));
+    }
+    q.expr_as(
+        Expr::col((time_entry::Entity, column)),
+        Alias::new("key_id"),
+    )
+    .group_by_col((time_entry::Entity, column));
+    add_sums(&mut q);
+    backend.build(&q)
+}
+
+/// The query summing each bucket's entries by currency, numbered by the
+/// bucket (`key_number`). The buckets are a `VALUES` list of bound
+/// numbers and instants, so the text depends only on how many there are.
+fn bucket_statement(
+    backend: DbBackend,
+    access: &OrgAccess,
+    buckets: &[Bucket],
+    billable: Option<bool>,
+) -> Statement {
+    let mut values: Vec<Value> = Vec::with_capacity(3 * buckets.len() + 2);
+    let mut bind = |value: Value| {
+        values.push(value);
+        match backend {
+            DbBackend::Postgres => format!("${}", values.len()),
+            _ => "?".to_string(),
+        }
+    };
+    let instant = |t: i64| Value::from(DateTime::from_timestamp(t, 0).unwrap_or_default());
+    // A range no local day starts in (only a skipped day) still makes a
+    // valid list: one empty bucket.
+    let empty = [Bucket {
+        number: 0,
+        from: 0,
+        to: 0,
+    }];
+    let buckets = if buckets.is_empty() { &empty } else { buckets };
+    let mut list = String::new();
+    for (i, bucket) in buckets.iter().enumerate() {
+        let number = bind(bucket.number.into());
+        let lo = bind(instant(bucket.from));
+        let hi = bind(instant(bucket.to));
+        let comma = if i == 0 { "" } else { ", " };
+        let _ = write!(list, "{comma}({number}, {lo}, {hi})");
+    }
+    let org = bind(access.org_id().into());
+    let mut filter = format!(
+        "\"time_entries\".\"org_id\" = {org} \
+         AND \"time_entries\".\"end_at\" IS NOT NULL \
+         AND \"time_entries\".\"start_at\" >= \"buckets\".\"lo\" \
+         AND \"time_entries\".\"start_at\" < \"buckets\".\"hi\""
+    );
+    if let Some(billable) = billable {
+        let billable = bind(billable.into());
+        let _ = write!(filter, " AND \"time_entries\".\"billable\" = {billable}");
+    }
+    let sums = format!(
+        "{SECONDS_SQL} AS \"seconds\", {BILLABLE_SECONDS_SQL} AS \"billable_seconds\", \
+         {} AS \"amount_minor\"",
+        amount_sql()
+    );
+    let with = format!("WITH \"buckets\" (\"number\", \"lo\", \"hi\") AS (VALUES {list})");
+    let key = "CAST(\"buckets\".\"number\" AS BIGINT) AS \"key_number\"";
+    let sql = match backend {
+        DbBackend::Postgres => format!(
+            "{with} SELECT {key}, \"sums\".\"currency\", \"sums\".\"seconds\", \
+             \"sums\".\"billable_seconds\", \"sums\".\"amount_minor\" \
+             FROM \"buckets\" CROSS JOIN LATERAL (\
+             SELECT \"time_entries\".\"currency\", {sums} FROM \"time_entries\" \
+             WHERE {filter} GROUP BY \"time_entries\".\"currency\") AS \"sums\""
+        ),
+        // SQLite's CROSS JOIN keeps the buckets as the outer loop.
+        _ => format!(
+            "{with} SELECT {key}, \"time_entries\".\"currency\", {sums} \
+             FROM \"buckets\" CROSS JOIN \"time_entries\" WHERE {filter} \
+             GROUP BY \"buckets\".\"number\", \"time_entries\".\"currency\""
+        ),
+    };
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
 /// The summary report.
 #[derive(Debug, Clone)]
 pub struct ReportService {
@@ -195,64 +303,19 @@ impl ReportService {
         group_by: GroupBy,
         billable: Option<bool>,
     ) -> Result<SummaryReport> {
-        if to < from {
-            return Err(Error::field("to", "must not be before from"));
-        }
-        if (to - from).num_days() >= MAX_REPORT_DAYS {
-            return Err(Error::field(
-                "to",
-                format!("the range may span at most {MAX_REPORT_DAYS} days"),
-            ));
-        }
+        check_range(from, to)?;
         let zone = settings::read(db, access.org_id()).await?.zone;
-        let lo = calendar::local_midnight(zone, from);
-        let hi = calendar::local_midnight(zone, to + Duration::days(1));
-
-        let mut q = Query::select();
-        q.from(time_entry::Entity)
-            .and_where(
-                Expr::col((time_entry::Entity, time_entry::Column::OrgId)).eq(access.org_id()),
-            )
-            .and_where(Expr::col((time_entry::Entity, time_entry::Column::EndAt)).is_not_null())
-            .and_where(Expr::col((time_entry::Entity, time_entry::Column::StartAt)).gte(lo))
-            .and_where(Expr::col((time_entry::Entity, time_entry::Column::StartAt)).lt(hi));
-        if let Some(billable) = billable {
-            q.and_where(Expr::col((time_entry::Entity, time_entry::Column::Billable)).eq(billable));
-        }
-        // Sum by the entry's own column; what the ids stand for (a
-        // project's client, names, titles) is looked up for the few groups
-        // afterwards, not joined to every entry.
-        let summed = match group_by {
-            GroupBy::Client | GroupBy::Project => Some(time_entry::Column::ProjectId),
-            GroupBy::User => Some(time_entry::Column::UserId),
-            GroupBy::Task => Some(time_entry::Column::TaskId),
-            GroupBy::Day | GroupBy::Week => None,
-        };
-        match summed {
-            Some(column) => {
-                q.expr_as(
-                    Expr::col((time_entry::Entity, column)),
-                    Alias::new("key_id"),
-                )
-                .group_by_col((time_entry::Entity, column));
-            }
-            None => {
-                let spans = calendar::offset_spans(zone, lo, hi);
-                let local = local_epoch_sql(epoch_sql(db.get_database_backend()), &spans);
-                let day = format!("({local} / {})", calendar::DAY_SECS);
-                let number = if group_by == GroupBy::Day {
-                    day
-                } else {
-                    format!("(({day} + 3) / 7)")
-                };
-                q.expr_as(Expr::cust(number.clone()), Alias::new("key_number"))
-                    .add_group_by([Expr::cust(number)]);
-            }
-        }
-        add_sums(&mut q);
-
+        let statement = summary_statement(
+            db.get_database_backend(),
+            access,
+            zone,
+            from,
+            to,
+            group_by,
+            billable,
+        );
         let rows: Vec<Row> = db
-            .query_all(&q)
+            .query_all_raw(statement)
             .await?
             .iter()
             .map(|row| read_row(row, group_by))
@@ -296,6 +359,30 @@ impl ReportService {
             groups,
             total,
         })
+    }
+
+    /// The one query [`Self::summary`] sends for these arguments, as it
+    /// sends it: for `EXPLAIN` (the summary benchmark prints its plans).
+    pub async fn summary_query(
+        &self,
+        db: &impl ConnectionTrait,
+        access: &OrgAccess,
+        from: NaiveDate,
+        to: NaiveDate,
+        group_by: GroupBy,
+        billable: Option<bool>,
+    ) -> Result<Statement> {
+        check_range(from, to)?;
+        let zone = settings::read(db, access.org_id()).await?.zone;
+        Ok(summary_statement(
+            db.get_database_backend(),
+            access,
+            zone,
+            from,
+            to,
+            group_by,
+            billable,
+        ))
     }
 
     /// Gives rows summed by a project or task their group's key and label
@@ -415,30 +502,5 @@ impl ReportService {
         }
         groups.sort_by(|a, b| (&a.label, &a.key).cmp(&(&b.label, &b.key)));
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_offset_is_picked_per_span() {
-        let spans = [
-            OffsetSpan { from: 0, offset: 0 },
-            OffsetSpan {
-                from: 100,
-                offset: 3600,
-            },
-            OffsetSpan {
-                from: 200,
-                offset: 0,
-            },
-        ];
-        assert_eq!(
-            local_epoch_sql("e", &spans),
-            "(e + CASE WHEN e < 100 THEN 0 WHEN e < 200 THEN 3600 ELSE 0 END)"
-        );
-        assert_eq!(local_epoch_sql("e", &spans[..1]), "(e + 0)");
     }
 }
