@@ -22,8 +22,8 @@ use async_openai::types::chat::{
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, TransactionSession, TransactionTrait, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    TransactionSession, TransactionTrait, sea_query::Expr,
 };
 use serde_json::Value;
 use trellis_kernel::{db::WriteTransaction, id::UserId};
@@ -68,6 +68,9 @@ struct Said {
 /// The turn so far.
 struct Turn {
     history: Vec<ChatCompletionRequestMessage>,
+    /// Messages the conversation held when the turn began: the first new
+    /// one's position.
+    stored: u64,
     said: Vec<Said>,
     tools: Vec<ToolRun>,
     usage: TokenUsage,
@@ -141,8 +144,10 @@ impl ChatService {
             Some(id) => Some(owned(db, caller, id).await?),
             None => None,
         };
+        let (history, stored) = self.history(db, existing.as_ref()).await?;
         let mut turn = Turn {
-            history: self.history(db, existing.as_ref()).await?,
+            history,
+            stored,
             said: Vec::new(),
             tools: Vec::new(),
             usage: TokenUsage::default(),
@@ -202,21 +207,23 @@ impl ChatService {
         })
     }
 
-    /// The stored messages of `conversation`, as the provider reads them.
+    /// The stored messages of `conversation`, as the provider reads them,
+    /// and how many rows it holds.
     async fn history(
         &self,
         db: &impl ConnectionTrait,
         conversation: Option<&conversation::Model>,
-    ) -> Result<Vec<ChatCompletionRequestMessage>> {
+    ) -> Result<(Vec<ChatCompletionRequestMessage>, u64)> {
         let Some(conversation) = conversation else {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), 0));
         };
         let rows = message::Entity::find()
             .filter(message::Column::ConversationId.eq(conversation.id))
             .order_by_asc(message::Column::Position)
             .all(db)
             .await?;
-        Ok(rows
+        let stored = rows.len() as u64;
+        let history = rows
             .iter()
             .filter_map(|row| match serde_json::from_str(&row.payload) {
                 Ok(payload) => Some(payload),
@@ -225,7 +232,8 @@ impl ChatService {
                     None
                 }
             })
-            .collect())
+            .collect();
+        Ok((history, stored))
     }
 
     /// Model rounds until words, a proposed change, or the round limit.
@@ -364,14 +372,11 @@ impl ChatService {
                     .exec(&txn)
                     .await?
                     .rows_affected;
+                // Unchanged since the turn read it: its message count holds.
                 if updated != 1 {
                     return Err(Error::ConversationChanged);
                 }
-                let stored = message::Entity::find()
-                    .filter(message::Column::ConversationId.eq(row.id))
-                    .count(&txn)
-                    .await?;
-                (row.id, stored)
+                (row.id, turn.stored)
             }
             None => {
                 let id = ConversationId::new();
