@@ -267,7 +267,12 @@ impl Spec {
         let defs = match document.pointer("/components/schemas") {
             Some(Value::Object(schemas)) => schemas
                 .iter()
-                .map(|(k, v)| (k.clone(), to_json_schema(v)))
+                .flat_map(|(k, v)| {
+                    [
+                        (k.clone(), to_json_schema(v)),
+                        (format!("{k}{OPEN}"), translate(v, Closure::Open)),
+                    ]
+                })
                 .collect(),
             _ => Map::new(),
         };
@@ -430,6 +435,10 @@ impl Spec {
                 Some(Content { schema: None, .. }) => Vec::new(),
                 Some(Content {
                     schema: Some(schema),
+                    media_type,
+                }) if media_type == EVENT_STREAM => validate_events(schema, body),
+                Some(Content {
+                    schema: Some(schema),
                     ..
                 }) => validate(schema, body),
             }
@@ -475,6 +484,28 @@ fn validate(schema: &Validator, body: &str) -> Vec<String> {
         .collect()
 }
 
+/// Server-Sent Events, documented (as poem-openapi writes it) as an array
+/// of the events' `data`.
+const EVENT_STREAM: &str = "text/event-stream";
+
+/// The errors of an event stream against its schema: each event's `data`
+/// must be JSON, and the list of them must validate as the array the spec
+/// documents. Comments (keep-alives) are not events.
+fn validate_events(schema: &Validator, body: &str) -> Vec<String> {
+    let events = match crate::sse::events(body) {
+        Ok(events) => events,
+        Err(e) => return vec![format!("the body is not an event stream: {e}")],
+    };
+    let mut data = Vec::with_capacity(events.len());
+    for (n, event) in events.iter().enumerate() {
+        match serde_json::from_str::<Value>(&event.data) {
+            Ok(value) => data.push(value),
+            Err(e) => return vec![format!("event {n}'s data is not JSON: {e}")],
+        }
+    }
+    validate(schema, &Value::Array(data).to_string())
+}
+
 /// Compiles response schemas, each once.
 struct Compiler {
     defs: Value,
@@ -511,6 +542,27 @@ impl Compiler {
 /// Translates an OpenAPI 3.0 schema into JSON Schema 2020-12, for checking
 /// responses (see the module doc).
 pub fn to_json_schema(schema: &Value) -> Value {
+    translate(schema, Closure::Closed)
+}
+
+/// The suffix of a component's open twin in `$defs` (see [`Closure`]).
+const OPEN: &str = ".open";
+
+/// Whether a translated object admits properties it does not list.
+///
+/// Objects are closed (`unevaluatedProperties: false`), except as members
+/// of an `allOf`: there each member must admit the others' properties, so
+/// the members stay open, a `$ref` member points at its component's open
+/// twin, and the `allOf` itself is closed, over everything its members
+/// evaluated. poem-openapi writes a discriminated union's variants this
+/// way (the discriminator property beside a `$ref` to the variant's type).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Closure {
+    Closed,
+    Open,
+}
+
+fn translate(schema: &Value, closure: Closure) -> Value {
     let Value::Object(source) = schema else {
         return schema.clone();
     };
@@ -536,7 +588,16 @@ pub fn to_json_schema(schema: &Value) -> Value {
                 other => other.clone(),
             },
             "items" | "additionalProperties" | "not" => to_json_schema(value),
-            "allOf" | "anyOf" | "oneOf" => match value {
+            "allOf" => match value {
+                Value::Array(schemas) => Value::Array(
+                    schemas
+                        .iter()
+                        .map(|member| translate(member, Closure::Open))
+                        .collect(),
+                ),
+                other => other.clone(),
+            },
+            "anyOf" | "oneOf" => match value {
                 Value::Array(schemas) => Value::Array(schemas.iter().map(to_json_schema).collect()),
                 other => other.clone(),
             },
@@ -544,7 +605,10 @@ pub fn to_json_schema(schema: &Value) -> Value {
                 Some(target) => Value::String(
                     target
                         .strip_prefix("#/components/schemas/")
-                        .map(|name| format!("#/$defs/{name}"))
+                        .map(|name| match closure {
+                            Closure::Closed => format!("#/$defs/{name}"),
+                            Closure::Open => format!("#/$defs/{name}{OPEN}"),
+                        })
                         .unwrap_or_else(|| target.to_string()),
                 ),
                 None => value.clone(),
@@ -594,7 +658,10 @@ pub fn to_json_schema(schema: &Value) -> Value {
         out.entry("maximum").or_insert(max);
     }
 
-    if out.contains_key("properties") && !out.contains_key("additionalProperties") {
+    if closure == Closure::Closed
+        && (out.contains_key("properties") || out.contains_key("allOf"))
+        && !out.contains_key("additionalProperties")
+    {
         out.insert("unevaluatedProperties".into(), Value::Bool(false));
     }
 
@@ -986,12 +1053,49 @@ mod tests {
                 "unevaluatedProperties": false,
                 "properties": {
                     "a": {"type": ["integer", "null"], "format": "int32", "exclusiveMinimum": 1, "minimum": i32::MIN, "maximum": i32::MAX},
-                    "b": {"anyOf": [{"type": "null"}, {"allOf": [{"$ref": "#/$defs/B"}]}]},
+                    "b": {"anyOf": [{"type": "null"}, {"allOf": [{"$ref": "#/$defs/B.open"}], "unevaluatedProperties": false}]},
                     "e": {"type": ["string", "null"], "enum": ["x", null]},
                     "pw": false
                 }
             })
         );
+    }
+
+    #[test]
+    fn event_streams_are_checked_event_by_event_against_a_discriminated_union() {
+        let variant = |tag: &str, target: &str| {
+            json!({"allOf": [
+                {"type": "object", "required": ["event"], "properties": {"event": {"type": "string", "enum": [tag]}}},
+                {"$ref": format!("#/components/schemas/{target}")}
+            ]})
+        };
+        let document = json!({
+            "openapi": "3.0.0",
+            "paths": {"/chat": {"post": {"operationId": "chat", "responses": {"200": {"content": {
+                "text/event-stream": {"schema": {"type": "array", "format": "event-stream",
+                                                 "items": {"$ref": "#/components/schemas/Event"}}}
+            }}}}}},
+            "components": {"schemas": {
+                "Event": {"type": "object", "oneOf": [
+                    {"$ref": "#/components/schemas/Event_Text"}, {"$ref": "#/components/schemas/Event_Done"}
+                ], "discriminator": {"propertyName": "event"}},
+                "Event_Text": variant("text", "Text"),
+                "Event_Done": variant("done", "Done"),
+                "Text": {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}},
+                "Done": {"type": "object", "required": ["reply"], "properties": {"reply": {"type": "string"}}}
+            }}
+        });
+        let spec = Spec::from_document("events", &document).unwrap();
+        let check =
+            |body: &str| spec.check(&Method::POST, "/chat", 200, Some("text/event-stream"), body);
+        let good = ": keep-alive\n\nevent: text\ndata: {\"event\":\"text\",\"text\":\"Hi\"}\n\n\
+                    event: done\ndata: {\"event\":\"done\",\"reply\":\"Hi\"}\n\n";
+        assert!(check(good).is_ok(), "{:?}", check(good).err());
+        // A property neither the tag nor the variant lists.
+        assert!(check("data: {\"event\":\"text\",\"text\":\"Hi\",\"x\":1}\n\n").is_err());
+        // The tag of one variant with the body of another.
+        assert!(check("data: {\"event\":\"done\",\"text\":\"Hi\"}\n\n").is_err());
+        assert!(check("data: not json\n\n").is_err());
     }
 
     #[test]

@@ -16,6 +16,7 @@
 
 pub mod contract;
 pub mod mail;
+pub mod sse;
 
 use std::{
     collections::HashMap,

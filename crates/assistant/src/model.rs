@@ -84,6 +84,17 @@ pub struct ToolRun {
     pub outcome: ToolOutcome,
 }
 
+/// What a streamed turn reports while it runs; its [`ChatReply`] comes
+/// last, once the turn is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TurnEvent {
+    /// A piece of the assistant's words, as the model writes them.
+    Text(String),
+    /// A tool call has run, been refused or declined, or awaits
+    /// confirmation.
+    Tool(ToolRun),
+}
+
 /// Tokens used.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Object, Serialize)]
 pub struct TokenUsage {

@@ -10,11 +10,14 @@ use async_openai::{
     config::OpenAIConfig,
     error::OpenAIError,
     types::chat::{
-        ChatCompletionRequestMessage, ChatCompletionResponseMessage,
-        ChatCompletionToolChoiceOption, ChatCompletionTools, CreateChatCompletionRequest,
+        ChatCompletionMessageToolCall, ChatCompletionMessageToolCallChunk,
+        ChatCompletionMessageToolCalls, ChatCompletionRequestMessage,
+        ChatCompletionResponseMessage, ChatCompletionStreamOptions, ChatCompletionToolChoiceOption,
+        ChatCompletionTools, CompletionUsage, CreateChatCompletionRequest, FunctionCall,
         ToolChoiceOptions,
     },
 };
+use futures_util::StreamExt;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::{error::Error, model::TokenUsage};
@@ -97,39 +100,22 @@ impl Provider {
         &self.model
     }
 
-    /// Asks the model to continue `messages`, offering `tools`.
+    /// Asks the model to continue `messages`, offering `tools`, and waits
+    /// for the whole answer.
     pub async fn complete(
         &self,
         messages: Vec<ChatCompletionRequestMessage>,
         tools: Vec<ChatCompletionTools>,
         tool_use: ToolUse,
     ) -> Result<Completion, Error> {
-        let choice = match tool_use {
-            ToolUse::Allowed => ToolChoiceOptions::Auto,
-            ToolUse::Forbidden => ToolChoiceOptions::None,
-        };
-        let request = CreateChatCompletionRequest {
-            model: self.model.clone(),
-            messages,
-            tools: Some(tools),
-            tool_choice: Some(ChatCompletionToolChoiceOption::Mode(choice)),
-            parallel_tool_calls: Some(false),
-            ..CreateChatCompletionRequest::default()
-        };
+        let request = self.request(messages, tools, tool_use);
         let response = self
             .client
             .chat()
             .create(request)
             .await
             .map_err(unavailable)?;
-        let usage = response
-            .usage
-            .map(|u| TokenUsage {
-                prompt_tokens: u64::from(u.prompt_tokens),
-                completion_tokens: u64::from(u.completion_tokens),
-                total_tokens: u64::from(u.total_tokens),
-            })
-            .unwrap_or_default();
+        let usage = response.usage.map(token_usage).unwrap_or_default();
         let message = response
             .choices
             .into_iter()
@@ -140,6 +126,138 @@ impl Provider {
                 Error::ProviderUnavailable
             })?;
         Ok(Completion { message, usage })
+    }
+
+    /// As [`complete`](Self::complete), but the answer arrives as it is
+    /// written: each piece of text goes to `on_text` at once, and tool calls
+    /// (sent in fragments) are put together. Usage is asked for in the
+    /// stream's last chunk; a server that does not send it counts zero.
+    pub async fn stream(
+        &self,
+        messages: Vec<ChatCompletionRequestMessage>,
+        tools: Vec<ChatCompletionTools>,
+        tool_use: ToolUse,
+        mut on_text: impl FnMut(&str) + Send,
+    ) -> Result<Completion, Error> {
+        let mut request = self.request(messages, tools, tool_use);
+        request.stream_options = Some(ChatCompletionStreamOptions {
+            include_usage: Some(true),
+            include_obfuscation: None,
+        });
+        let mut chunks = self
+            .client
+            .chat()
+            .create_stream(request)
+            .await
+            .map_err(unavailable)?;
+        let mut answer = StreamedAnswer::default();
+        while let Some(chunk) = chunks.next().await {
+            let chunk = chunk.map_err(unavailable)?;
+            if let Some(usage) = chunk.usage {
+                answer.usage = token_usage(usage);
+            }
+            // One choice is asked for (`n` unset); others are ignored.
+            let Some(choice) = chunk.choices.into_iter().find(|c| c.index == 0) else {
+                continue;
+            };
+            if let Some(text) = choice.delta.content.filter(|t| !t.is_empty()) {
+                on_text(&text);
+                answer.content.push_str(&text);
+            }
+            for fragment in choice.delta.tool_calls.unwrap_or_default() {
+                answer.add(fragment);
+            }
+        }
+        Ok(answer.finish())
+    }
+
+    /// The request both ways of asking share.
+    fn request(
+        &self,
+        messages: Vec<ChatCompletionRequestMessage>,
+        tools: Vec<ChatCompletionTools>,
+        tool_use: ToolUse,
+    ) -> CreateChatCompletionRequest {
+        let choice = match tool_use {
+            ToolUse::Allowed => ToolChoiceOptions::Auto,
+            ToolUse::Forbidden => ToolChoiceOptions::None,
+        };
+        CreateChatCompletionRequest {
+            model: self.model.clone(),
+            messages,
+            tools: Some(tools),
+            tool_choice: Some(ChatCompletionToolChoiceOption::Mode(choice)),
+            parallel_tool_calls: Some(false),
+            ..CreateChatCompletionRequest::default()
+        }
+    }
+}
+
+/// A streamed answer being put back together.
+#[derive(Default)]
+struct StreamedAnswer {
+    content: String,
+    /// Tool calls by their index in the answer: the first fragment of each
+    /// carries its id and name, the rest append to its arguments.
+    calls: Vec<(u32, ChatCompletionMessageToolCall)>,
+    usage: TokenUsage,
+}
+
+impl StreamedAnswer {
+    fn add(&mut self, fragment: ChatCompletionMessageToolCallChunk) {
+        let position = match self.calls.iter().position(|(i, _)| *i == fragment.index) {
+            Some(position) => position,
+            None => {
+                self.calls.push((
+                    fragment.index,
+                    ChatCompletionMessageToolCall {
+                        id: String::new(),
+                        function: FunctionCall {
+                            name: String::new(),
+                            arguments: String::new(),
+                        },
+                    },
+                ));
+                self.calls.len() - 1
+            }
+        };
+        let call = &mut self.calls[position].1;
+        if let Some(id) = fragment.id.filter(|id| !id.is_empty()) {
+            call.id = id;
+        }
+        if let Some(function) = fragment.function {
+            if let Some(name) = function.name.filter(|n| !n.is_empty()) {
+                call.function.name = name;
+            }
+            if let Some(arguments) = function.arguments {
+                call.function.arguments.push_str(&arguments);
+            }
+        }
+    }
+
+    fn finish(mut self) -> Completion {
+        self.calls.sort_by_key(|(index, _)| *index);
+        let tool_calls: Vec<_> = self
+            .calls
+            .into_iter()
+            .map(|(_, call)| ChatCompletionMessageToolCalls::Function(call))
+            .collect();
+        Completion {
+            message: ChatCompletionResponseMessage {
+                content: Some(self.content).filter(|c| !c.is_empty()),
+                tool_calls: Some(tool_calls).filter(|calls| !calls.is_empty()),
+                ..ChatCompletionResponseMessage::default()
+            },
+            usage: self.usage,
+        }
+    }
+}
+
+fn token_usage(usage: CompletionUsage) -> TokenUsage {
+    TokenUsage {
+        prompt_tokens: u64::from(usage.prompt_tokens),
+        completion_tokens: u64::from(usage.completion_tokens),
+        total_tokens: u64::from(usage.total_tokens),
     }
 }
 

@@ -17,8 +17,9 @@ use sea_orm_migration::MigratorTrait;
 use serde_json::{Value, json};
 use trellis_assistant::{
     Assistant, AssistantDeps, Error,
-    model::{ChatRequest, ToolOutcome},
+    model::{ChatRequest, ToolOutcome, ToolRun, TurnEvent},
     provider::{Provider, ProviderConfig},
+    service::Progress,
 };
 use trellis_kernel::{
     PageRequest,
@@ -172,6 +173,30 @@ fn calls(id: &str, name: &str, arguments: Value) -> ResponseTemplate {
                           "function": {"name": name, "arguments": arguments.to_string()}}]}}],
         "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
     }))
+}
+
+/// A streamed chat-completions answer: each delta one chunk, then a usage
+/// chunk (no choices) and `[DONE]`, as OpenAI sends them.
+fn streamed(deltas: &[Value], prompt: u32, completion: u32) -> ResponseTemplate {
+    let chunk = |choices: Value, usage: Value| {
+        json!({"id": "chatcmpl-3", "object": "chat.completion.chunk", "created": 1_790_000_000,
+               "model": "test-model", "choices": choices, "usage": usage})
+    };
+    let mut body = String::new();
+    for delta in deltas {
+        let frame = chunk(
+            json!([{"index": 0, "delta": delta, "finish_reason": null}]),
+            Value::Null,
+        );
+        body.push_str(&format!("data: {frame}\n\n"));
+    }
+    let usage = json!({"prompt_tokens": prompt, "completion_tokens": completion,
+                       "total_tokens": prompt + completion});
+    body.push_str(&format!("data: {}\n\n", chunk(json!([]), usage)));
+    body.push_str("data: [DONE]\n\n");
+    ResponseTemplate::new(200)
+        .insert_header("content-type", "text/event-stream")
+        .set_body_string(body)
 }
 
 fn say(conversation: Option<trellis_assistant::ids::ConversationId>, text: &str) -> ChatRequest {
@@ -674,5 +699,111 @@ async fn a_turn_says_one_thing() {
     assert!(
         requests(&w.server).await.is_empty(),
         "the model was never asked"
+    );
+}
+
+#[tokio::test]
+async fn a_streamed_turn_reports_words_as_written_and_puts_tool_calls_together() {
+    let w = world().await;
+    // The tool call arrives in fragments: id and name first, then the
+    // arguments in two pieces.
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .and(body_string_contains("\"role\":\"tool\""))
+        .respond_with(streamed(
+            &[
+                json!({"role": "assistant", "content": ""}),
+                json!({"content": "No client "}),
+                json!({"content": "with that "}),
+                json!({"content": "number."}),
+            ],
+            30,
+            6,
+        ))
+        .with_priority(1)
+        .mount(&w.server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(streamed(
+            &[
+                json!({"role": "assistant", "tool_calls": [{"index": 0, "id": "call_9", "type": "function",
+                        "function": {"name": "get_customer_by_phone", "arguments": ""}}]}),
+                json!({"tool_calls": [{"index": 0, "function": {"arguments": "{\"phone\": "}}]}),
+                json!({"tool_calls": [{"index": 0, "function": {"arguments": "\"+55 11 98765-4321\"}"}}]}),
+            ],
+            20,
+            4,
+        ))
+        .with_priority(2)
+        .mount(&w.server)
+        .await;
+
+    let (listener, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let open = w
+        .assistant
+        .chat
+        .begin(&w.db, w.user, say(None, "Who is +55 11 98765-4321?"))
+        .await
+        .unwrap();
+    let reply = w
+        .assistant
+        .chat
+        .finish(&w.db, open, 4, Progress::to(listener))
+        .await
+        .unwrap();
+
+    let mut heard = Vec::new();
+    while let Ok(event) = events.try_recv() {
+        heard.push(event);
+    }
+    assert_eq!(
+        heard,
+        [
+            TurnEvent::Tool(ToolRun {
+                tool: "get_customer_by_phone".into(),
+                outcome: ToolOutcome::Ok
+            }),
+            TurnEvent::Text("No client ".into()),
+            TurnEvent::Text("with that ".into()),
+            TurnEvent::Text("number.".into()),
+        ]
+    );
+    assert_eq!(reply.reply.as_deref(), Some("No client with that number."));
+    assert_eq!(
+        (reply.usage.prompt_tokens, reply.usage.total_tokens),
+        (50, 60),
+        "the usage chunk of each round is counted"
+    );
+    assert_eq!(
+        w.desk.asked(),
+        [(w.user, "phone +5511987654321".to_owned())]
+    );
+
+    let sent = requests(&w.server).await;
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[0]["stream"], true);
+    assert_eq!(sent[0]["stream_options"]["include_usage"], true);
+    // The call put together goes back with its result, under its id.
+    let history = sent[1]["messages"].as_array().unwrap();
+    let call = &history[history.len() - 2]["tool_calls"][0];
+    assert_eq!(call["id"], "call_9");
+    assert_eq!(call["function"]["name"], "get_customer_by_phone");
+    assert_eq!(
+        call["function"]["arguments"],
+        "{\"phone\": \"+55 11 98765-4321\"}"
+    );
+    assert_eq!(history[history.len() - 1]["tool_call_id"], "call_9");
+
+    // The streamed turn is stored like any other.
+    let stored = w
+        .assistant
+        .conversations
+        .get(&w.db, w.user, reply.conversation_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        stored.messages.last().map(|m| m.content.as_str()),
+        Some("No client with that number.")
     );
 }

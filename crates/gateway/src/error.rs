@@ -172,7 +172,7 @@ impl ApiError {
     }
 
     /// Builds the problem document; server faults are logged here, once.
-    fn to_problem(&self) -> Problem {
+    pub(crate) fn to_problem(&self) -> Problem {
         let status = self.status.as_u16();
         let title = self
             .status

@@ -11,6 +11,12 @@
 //! No transaction is open while the model or a tool runs: the turn's
 //! messages, the conversation's state and the usage are written together at
 //! the end, and only over the conversation as the turn found it.
+//!
+//! A turn is two steps so that a streamed answer can refuse a bad request
+//! with a plain HTTP error before its stream starts: [`ChatService::begin`]
+//! checks the request and settles the open decision, and
+//! [`ChatService::finish`] talks to the model, reporting its words and
+//! tool runs to a [`Progress`] as they happen.
 
 use std::sync::Arc;
 
@@ -26,6 +32,7 @@ use sea_orm::{
     TransactionSession, TransactionTrait, sea_query::Expr,
 };
 use serde_json::Value;
+use tokio::sync::mpsc::UnboundedSender;
 use trellis_kernel::{db::WriteTransaction, id::UserId};
 use validator::Validate;
 
@@ -37,7 +44,7 @@ use crate::{
     entities::{conversation, message, usage},
     error::{Error, Result},
     ids::{ConversationId, MessageId, UsageId},
-    model::{ChatReply, ChatRequest, TokenUsage, ToolOutcome, ToolRun},
+    model::{ChatReply, ChatRequest, TokenUsage, ToolOutcome, ToolRun, TurnEvent},
     provider::{Provider, ToolUse},
     tools::{self, Call, PendingCall},
 };
@@ -75,9 +82,58 @@ struct Turn {
     tools: Vec<ToolRun>,
     usage: TokenUsage,
     pending: Option<PendingCall>,
+    progress: Progress,
+}
+
+/// Where a turn reports what happens while it runs: nowhere (a JSON answer)
+/// or a channel (a streamed one). A listener that went away (the client hung
+/// up) is not an error: the turn still finishes and is recorded, so its
+/// usage counts and the conversation stays whole.
+#[derive(Debug, Clone, Default)]
+pub struct Progress(Option<UnboundedSender<TurnEvent>>);
+
+impl Progress {
+    /// Reports to `listener`.
+    pub fn to(listener: UnboundedSender<TurnEvent>) -> Self {
+        Self(Some(listener))
+    }
+
+    fn report(&self, event: TurnEvent) {
+        if let Some(listener) = &self.0 {
+            // Closed means nobody listens any more; the turn goes on.
+            let _ = listener.send(event);
+        }
+    }
+
+    fn is_streaming(&self) -> bool {
+        self.0.is_some()
+    }
+}
+
+/// A turn whose request is checked and whose open decision is settled,
+/// ready for [`ChatService::finish`].
+pub struct OpenTurn {
+    caller: UserId,
+    existing: Option<conversation::Model>,
+    title: Option<String>,
+    turn: Turn,
+}
+
+impl std::fmt::Debug for OpenTurn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenTurn")
+            .field("conversation", &self.existing.as_ref().map(|c| c.id))
+            .finish_non_exhaustive()
+    }
 }
 
 impl Turn {
+    /// Records how a tool call ended, and says so to a listener.
+    fn ran(&mut self, run: ToolRun) {
+        self.progress.report(TurnEvent::Tool(run.clone()));
+        self.tools.push(run);
+    }
+
     fn say(
         &mut self,
         role: &'static str,
@@ -120,7 +176,21 @@ impl ChatService {
         request: ChatRequest,
         max_tool_rounds: u32,
     ) -> Result<ChatReply> {
-        let provider = self.deps.ready()?;
+        let open = self.begin(db, caller, request).await?;
+        self.finish(db, open, max_tool_rounds, Progress::default())
+            .await
+    }
+
+    /// The first step of a turn: checks the request, finds the
+    /// conversation, and settles the change it left open (running it when
+    /// `confirm` is `true`). Every refusal of the request comes from here.
+    pub async fn begin<C: ConnectionTrait + TransactionTrait>(
+        &self,
+        db: &C,
+        caller: UserId,
+        request: ChatRequest,
+    ) -> Result<OpenTurn> {
+        self.deps.ready()?;
         request.validate()?;
         let message = request.message.filter(|m| !m.trim().is_empty());
         match (&message, request.confirm) {
@@ -152,6 +222,7 @@ impl ChatService {
             tools: Vec::new(),
             usage: TokenUsage::default(),
             pending: None,
+            progress: Progress::default(),
         };
 
         // Settle what the conversation left open.
@@ -162,14 +233,14 @@ impl ChatService {
                 let (result, outcome) =
                     tools::run_change(self.deps.desk.as_ref(), caller, &call.action).await;
                 turn.tool_result(&call.tool_call_id, &result);
-                turn.tools.push(ToolRun {
+                turn.ran(ToolRun {
                     tool: call.action.tool,
                     outcome,
                 });
             }
             (Some(false), Some(call)) | (None, Some(call)) => {
                 turn.tool_result(&call.tool_call_id, &tools::declined());
-                turn.tools.push(ToolRun {
+                turn.ran(ToolRun {
                     tool: call.action.tool,
                     outcome: ToolOutcome::Declined,
                 });
@@ -183,11 +254,39 @@ impl ChatService {
             });
             turn.say("user", Some(text.clone()), payload);
         }
+        Ok(OpenTurn {
+            caller,
+            existing,
+            title: message.as_deref().map(title_of),
+            turn,
+        })
+    }
 
+    /// The second step of a turn: model rounds (at most `max_tool_rounds`
+    /// of tool calls), reported to `progress` as they happen, then the turn
+    /// stored.
+    pub async fn finish<C: ConnectionTrait + TransactionTrait>(
+        &self,
+        db: &C,
+        open: OpenTurn,
+        max_tool_rounds: u32,
+        progress: Progress,
+    ) -> Result<ChatReply> {
+        let provider = self.deps.ready()?;
+        let OpenTurn {
+            caller,
+            existing,
+            title,
+            mut turn,
+        } = open;
+        // What `begin` settled is news to a listener too.
+        for run in &turn.tools {
+            progress.report(TurnEvent::Tool(run.clone()));
+        }
+        turn.progress = progress;
         let reply = self
             .rounds(provider, caller, &mut turn, max_tool_rounds)
             .await?;
-        let title = message.as_deref().map(title_of);
         let id = self
             .store(
                 db,
@@ -255,9 +354,18 @@ impl ChatService {
             let mut messages = Vec::with_capacity(turn.history.len() + 1);
             messages.push(system_prompt(self.deps.clock.now()));
             messages.extend(turn.history.iter().cloned());
-            let answer = provider
-                .complete(messages, definitions.clone(), tool_use)
-                .await?;
+            let answer = if turn.progress.is_streaming() {
+                let progress = turn.progress.clone();
+                provider
+                    .stream(messages, definitions.clone(), tool_use, |text| {
+                        progress.report(TurnEvent::Text(text.to_owned()))
+                    })
+                    .await?
+            } else {
+                provider
+                    .complete(messages, definitions.clone(), tool_use)
+                    .await?
+            };
             turn.usage += answer.usage;
             let calls = answer.message.tool_calls.clone().unwrap_or_default();
             if calls.is_empty() || tool_use == ToolUse::Forbidden {
@@ -307,7 +415,7 @@ impl ChatService {
             match tools::parse(&name, &call.function.arguments) {
                 Err(refusal) => {
                     turn.tool_result(&call.id, &refusal);
-                    turn.tools.push(ToolRun {
+                    turn.ran(ToolRun {
                         tool: name,
                         outcome: ToolOutcome::Refused,
                     });
@@ -316,7 +424,7 @@ impl ChatService {
                     let (result, outcome) =
                         tools::run_read(self.deps.desk.as_ref(), caller, &read).await;
                     turn.tool_result(&call.id, &result);
-                    turn.tools.push(ToolRun {
+                    turn.ran(ToolRun {
                         tool: name,
                         outcome,
                     });
@@ -326,14 +434,14 @@ impl ChatService {
                         tool_call_id: call.id.clone(),
                         action,
                     });
-                    turn.tools.push(ToolRun {
+                    turn.ran(ToolRun {
                         tool: name,
                         outcome: ToolOutcome::NeedsConfirmation,
                     });
                 }
                 Ok(Call::Change(_)) => {
                     turn.tool_result(&call.id, &tools::one_change_at_a_time());
-                    turn.tools.push(ToolRun {
+                    turn.ran(ToolRun {
                         tool: name,
                         outcome: ToolOutcome::Refused,
                     });
@@ -442,7 +550,7 @@ fn continue_custom(turn: &mut Turn, call: &ChatCompletionMessageToolCalls) {
     if let ChatCompletionMessageToolCalls::Custom(custom) = call {
         let refusal = serde_json::json!({"error": {"code": "unknown_tool", "message": "only function tools exist here"}});
         turn.tool_result(&custom.id, &refusal);
-        turn.tools.push(ToolRun {
+        turn.ran(ToolRun {
             tool: custom.custom_tool.name.clone(),
             outcome: ToolOutcome::Refused,
         });

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use trellis_kernel::{SharedClock, ports::ProfessionalDesk};
 
-pub use chat::{ChatService, DEFAULT_MAX_TOOL_ROUNDS};
+pub use chat::{ChatService, DEFAULT_MAX_TOOL_ROUNDS, OpenTurn, Progress};
 pub use conversations::ConversationService;
 pub use usage::UsageService;
 

@@ -2,7 +2,7 @@
 //! server (wiremock) that scripts each answer, and the tools running against
 //! real scheduling data: today's appointments, isolation from another
 //! professional, confirmation before a change, conversations and usage,
-//! and the 503s.
+//! streaming as Server-Sent Events, and the 503s.
 
 use chrono::{TimeZone, Utc};
 use reqwest::Method;
@@ -36,6 +36,29 @@ fn calls(id: &str, name: &str, arguments: Value) -> ResponseTemplate {
                             "function": {"name": name, "arguments": arguments.to_string()}}]}}],
         "usage": {"prompt_tokens": 50, "completion_tokens": 10, "total_tokens": 60}
     }))
+}
+
+/// A streamed chat-completions answer: one chunk per delta, then the usage
+/// chunk and `[DONE]`, as OpenAI streams them.
+fn streamed(deltas: &[Value]) -> ResponseTemplate {
+    let chunk = |choices: Value, usage: Value| {
+        json!({"id": "chatcmpl-s", "object": "chat.completion.chunk", "created": 1_790_000_000,
+               "model": "fake", "choices": choices, "usage": usage})
+    };
+    let mut body = String::new();
+    for delta in deltas {
+        let frame = chunk(
+            json!([{"index": 0, "delta": delta, "finish_reason": null}]),
+            Value::Null,
+        );
+        body.push_str(&format!("data: {frame}\n\n"));
+    }
+    let usage = json!({"prompt_tokens": 70, "completion_tokens": 5, "total_tokens": 75});
+    body.push_str(&format!("data: {}\n\n", chunk(json!([]), usage)));
+    body.push_str("data: [DONE]\n\n");
+    ResponseTemplate::new(200)
+        .insert_header("content-type", "text/event-stream")
+        .set_body_string(body)
 }
 
 /// The model's next answers, in order: each answers one request.
@@ -385,4 +408,133 @@ async fn a_failing_or_missing_model_is_503() {
             .await
             .assert_problem(503, "assistant.not_configured");
     }
+}
+
+/// A chat turn asked for as Server-Sent Events.
+async fn chat_streamed(app: &TestApp, pro: &Pro, body: Value) -> trellis_tests::Reply {
+    send(
+        app.authed(Method::POST, CHAT, &pro.token)
+            .header("accept", "text/event-stream")
+            .json(&body),
+    )
+    .await
+}
+
+/// The events of a streamed reply, each as (SSE event name, data as JSON);
+/// every event's name is also its data's `event` field.
+fn events_of(reply: &trellis_tests::Reply) -> Vec<(String, Value)> {
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.header("content-type"), Some("text/event-stream"));
+    assert_eq!(reply.header("cache-control"), Some("no-cache"));
+    trellis_tests::sse::events(&reply.text)
+        .unwrap()
+        .into_iter()
+        .map(|event| {
+            let data: Value = serde_json::from_str(&event.data).unwrap();
+            assert_eq!(data["event"], event.event.as_str(), "{}", reply.text);
+            (event.event, data)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn answers_stream_as_server_sent_events_when_asked() {
+    let model = MockServer::start().await;
+    let app = spawn_with_model(&model).await;
+    let ana = professional(&app, "UTC").await;
+    let lia_phone = unique_phone();
+    booked(&app, &ana, 10, "Lia", &lia_phone).await;
+
+    // A tool call streamed in fragments, then the words in pieces.
+    script(
+        &model,
+        vec![
+            streamed(&[
+                json!({"role": "assistant", "tool_calls": [{"index": 0, "id": "s1", "type": "function",
+                        "function": {"name": "get_appointments_today", "arguments": ""}}]}),
+                json!({"tool_calls": [{"index": 0, "function": {"arguments": "{}"}}]}),
+            ]),
+            streamed(&[
+                json!({"role": "assistant", "content": "Lia "}),
+                json!({"content": "comes "}),
+                json!({"content": "at 10:00."}),
+            ]),
+        ],
+    )
+    .await;
+    let reply = chat_streamed(&app, &ana, json!({"message": "Who is coming today?"})).await;
+    let events = events_of(&reply);
+    let names: Vec<&str> = events.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["tool", "text", "text", "text", "done"],
+        "{}",
+        reply.text
+    );
+    assert_eq!(events[0].1["tool"], "get_appointments_today");
+    assert_eq!(events[0].1["outcome"], "ok");
+    let written: String = events[1..4]
+        .iter()
+        .map(|(_, data)| data["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(written, "Lia comes at 10:00.");
+    let done = &events[4].1;
+    assert_eq!(done["reply"], "Lia comes at 10:00.");
+    assert_eq!(done["usage"]["total_tokens"], 150);
+    let today = last_tool_result(&model).await;
+    assert_eq!(today["appointments"][0]["client"], "Lia");
+
+    // The streamed turn is stored: it continues like any other.
+    let conversation = done["conversation_id"].as_str().unwrap().to_owned();
+    let shown = send(app.authed(
+        Method::GET,
+        &format!("/api/v1/assistant/conversations/{conversation}"),
+        &ana.token,
+    ))
+    .await;
+    assert_eq!(shown.body["messages"][1]["content"], "Lia comes at 10:00.");
+
+    // A proposed change streams as a tool event awaiting confirmation.
+    let lia = booked(&app, &ana, 12, "Lia", &lia_phone).await;
+    script(
+        &model,
+        vec![streamed(&[json!({"role": "assistant", "tool_calls": [{"index": 0, "id": "s2", "type": "function",
+            "function": {"name": "update_appointment_status",
+                         "arguments": json!({"appointment_id": lia, "status": "no_show"}).to_string()}}]})])],
+    )
+    .await;
+    let proposed = chat_streamed(
+        &app,
+        &ana,
+        json!({"conversation_id": conversation, "message": "Lia did not come at noon"}),
+    )
+    .await;
+    let events = events_of(&proposed);
+    assert_eq!(events.len(), 2, "{}", proposed.text);
+    assert_eq!(events[0].1["outcome"], "needs_confirmation");
+    assert_eq!(events[1].0, "done");
+    assert_eq!(events[1].1["pending_action"]["status"], "no_show");
+
+    // A bad request is refused before any event, as a plain problem.
+    chat_streamed(&app, &ana, json!({"confirm": true}))
+        .await
+        .assert_problem(422, "request.validation_failed");
+
+    // The model failing mid-turn ends the stream with an error event, and
+    // nothing of the turn is stored.
+    script(&model, vec![ResponseTemplate::new(502)]).await;
+    let failed = chat_streamed(&app, &ana, json!({"message": "And tomorrow?"})).await;
+    let events = events_of(&failed);
+    assert_eq!(events.len(), 1, "{}", failed.text);
+    let (name, problem) = &events[0];
+    assert_eq!(name, "error");
+    assert_eq!(problem["status"], 503);
+    assert_eq!(problem["code"], "assistant.unavailable");
+    let listed = send(app.authed(Method::GET, "/api/v1/assistant/conversations", &ana.token)).await;
+    assert_eq!(
+        listed.body["items"].as_array().unwrap().len(),
+        1,
+        "{}",
+        listed.text
+    );
 }
