@@ -384,12 +384,20 @@ impl App {
                 ..IdentityConfig::default()
             }),
         });
+        let redis = match &config.redis.url {
+            Some(url) => Some(
+                SharedRedis::new(url, &config.redis.prefix)
+                    .map_err(|e| StartupError::Redis(e.to_string()))?,
+            ),
+            None => None,
+        };
         let revocations = Revocations::new(
             db.clone(),
             identity.sessions.clone(),
             clock.clone(),
             config.auth.access_token_ttl,
-        );
+        )
+        .with_redis(redis.clone());
         revocations.refresh().await;
         let scheduling = Scheduling::new(SchedulingDeps {
             clock: clock.clone(),
@@ -451,13 +459,6 @@ impl App {
             format!("gateway-{instance_id}"),
         );
         let app_metrics = Arc::new(Metrics::new());
-        let redis = match &config.redis.url {
-            Some(url) => Some(
-                SharedRedis::new(url, &config.redis.prefix)
-                    .map_err(|e| StartupError::Redis(e.to_string()))?,
-            ),
-            None => None,
-        };
         let (rate_limits, governor): (Arc<dyn RateLimitStore>, _) = match &redis {
             Some(redis) => (
                 Arc::new(RedisStore::new(redis.clone(), app_metrics.clone())),
@@ -682,6 +683,7 @@ impl BoundApp {
             .clone()
             .map(|store| tokio::spawn(purge_rate_limits(store, shutdown.clone())));
         let revocations = tokio::spawn(self.app.state.revocations.clone().poll(shutdown.clone()));
+        let notices = tokio::spawn(self.app.state.revocations.clone().listen(shutdown.clone()));
         let reminders = tokio::spawn(crate::jobs::scheduler(
             self.app.state.clone(),
             shutdown.clone(),
@@ -733,6 +735,7 @@ impl BoundApp {
             let _ = janitor.await;
         }
         let _ = revocations.await;
+        let _ = notices.await;
         let _ = reminders.await;
         let _ = events.await;
         let _ = deliveries.await;
