@@ -118,11 +118,6 @@ impl SharedRedis {
         u64::try_from(self.inner.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
-    /// Whether the last command failed and the server is left alone.
-    pub fn is_down(&self) -> bool {
-        self.inner.down_until_ms.load(Ordering::Acquire) != 0
-    }
-
     /// Runs `op` on the shared connection, within [`COMMAND_TIMEOUT`], unless
     /// the server is cooling down after a failure.
     pub async fn run<T, F, Fut>(&self, op: F) -> Result<T, Unavailable>
