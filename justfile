@@ -17,6 +17,11 @@ test *args:
 test-pg *args:
     scripts/with-postgres.sh env TRELLIS_TEST_DB=postgres cargo test --workspace {{args}}
 
+# Run every test with a throwaway Redis too (installed if missing): the
+# shared rate-limit and revocation tests run instead of skipping.
+test-redis *args:
+    scripts/with-redis.sh cargo test --workspace {{args}}
+
 # Apply, roll back or inspect migrations: just migrate up|down|status|fresh
 migrate *args:
     cargo run -- migrate {{args}}

@@ -34,7 +34,7 @@ use trellis_kernel::{
     Role,
     auth::Claims,
     id::{SessionId, UserId},
-    testing::TestDatabase,
+    testing::{TestDatabase, redis_or_skip},
 };
 
 /// The signing key every test gateway uses, so tests can forge tokens.
@@ -71,6 +71,36 @@ where
     panic!("timed out waiting for {what}");
 }
 
+/// A Redis for a test: the server from the environment (see
+/// `trellis_kernel::testing::redis_or_skip`) and a key prefix of the test's
+/// own, so tests sharing the server never see each other's counters.
+#[derive(Debug, Clone)]
+pub struct TestRedis {
+    /// `redis://...`
+    pub url: String,
+    /// `TRELLIS_REDIS_PREFIX` of this test's gateways.
+    pub prefix: String,
+}
+
+impl TestRedis {
+    /// The server and a fresh prefix, or `None` (the test skips) when no
+    /// server is configured outside CI.
+    pub fn for_test(test: &str) -> Option<Self> {
+        redis_or_skip(test).map(|url| Self {
+            url,
+            prefix: format!("trellis-test:{}:", uuid::Uuid::now_v7().simple()),
+        })
+    }
+
+    /// The configuration keys pointing a gateway at it.
+    pub fn overrides(&self) -> [(&str, &str); 2] {
+        [
+            ("REDIS_URL", self.url.as_str()),
+            ("TRELLIS_REDIS_PREFIX", self.prefix.as_str()),
+        ]
+    }
+}
+
 /// A running gateway with its own database.
 pub struct TestApp {
     /// `http://127.0.0.1:<port>` of the public listener.
@@ -90,9 +120,12 @@ pub struct TestApp {
     shutdown: CancellationToken,
     server: tokio::task::JoinHandle<()>,
     clock: trellis_kernel::SharedClock,
-    // Options only so that `crash_and_restart` can hand them on.
+    // Options only so that `crash_and_restart` can hand them on; a
+    // sibling's database is its elder's.
     database: Option<TestDatabase>,
     data: Option<tempfile::TempDir>,
+    database_url: String,
+    overrides: Vec<(String, String)>,
 }
 
 impl Drop for TestApp {
@@ -104,7 +137,9 @@ impl Drop for TestApp {
 /// Where a test gateway keeps what outlives one process: its database and
 /// its data directory.
 struct Storage {
-    database: TestDatabase,
+    /// `None` for a sibling, which uses another gateway's database.
+    database: Option<TestDatabase>,
+    database_url: String,
     data: tempfile::TempDir,
 }
 
@@ -148,7 +183,33 @@ impl TestApp {
             .await
             .expect("create a test database");
         let data = tempfile::tempdir().expect("a data directory");
-        Self::start(Storage { database, data }, overrides, clock).await
+        let database_url = database.url().to_owned();
+        let storage = Storage {
+            database: Some(database),
+            database_url,
+            data,
+        };
+        Self::start(storage, overrides, clock).await
+    }
+
+    /// Starts a second gateway on this one's database, with its
+    /// configuration (Redis and its prefix included) and clock, as a load
+    /// balancer's other instance would be: what one writes the other reads,
+    /// and with Redis they share rate limits. It has its own data directory
+    /// and listeners. It must not outlive `self`, which owns the database.
+    #[allow(clippy::expect_used)]
+    pub async fn sibling(&self) -> Self {
+        let storage = Storage {
+            database: None,
+            database_url: self.database_url.clone(),
+            data: tempfile::tempdir().expect("a data directory"),
+        };
+        let overrides: Vec<(&str, &str)> = self
+            .overrides
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        Self::start(storage, &overrides, self.clock.clone()).await
     }
 
     /// Kills this gateway the way a crash would (its task is aborted: no
@@ -159,7 +220,8 @@ impl TestApp {
         self.server.abort();
         let _ = (&mut self.server).await;
         let storage = Storage {
-            database: self.database.take().expect("a database"),
+            database: self.database.take(),
+            database_url: self.database_url.clone(),
             data: self.data.take().expect("a data directory"),
         };
         Self::start(storage, overrides, self.clock.clone()).await
@@ -171,7 +233,11 @@ impl TestApp {
         overrides: &[(&str, &str)],
         clock: trellis_kernel::SharedClock,
     ) -> Self {
-        let Storage { database, data } = storage;
+        let Storage {
+            database,
+            database_url,
+            data,
+        } = storage;
         let data_dir = data.path().display().to_string();
         let sink = mail::smtp_sink();
         let mut env: Vec<(&str, &str)> = vec![("TRELLIS_DATA_DIR", &data_dir)];
@@ -179,7 +245,7 @@ impl TestApp {
             env.push(("SMTP_URL", &sink.url));
         }
         env.extend_from_slice(overrides);
-        let config = test_config(database.url(), &env).expect("valid test configuration");
+        let config = test_config(&database_url, &env).expect("valid test configuration");
         let mail_dir = sink
             .map(|s| s.dir.clone())
             .unwrap_or_else(|| data.path().join("mail"));
@@ -219,8 +285,13 @@ impl TestApp {
             shutdown,
             server,
             clock,
-            database: Some(database),
+            database,
             data: Some(data),
+            database_url,
+            overrides: overrides
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         }
     }
 

@@ -59,12 +59,14 @@ use crate::{
         body_limit::BodyLimit,
         field_errors::FieldErrors,
         metrics::{Metrics, MetricsMiddleware},
-        rate_limit::{self, GovernorStore, RateLimit},
+        rate_limit::{self, GovernorStore, RateLimit, RateLimitStore},
+        rate_limit_redis::RedisStore,
         request_id::{REQUEST_ID, RequestIdMiddleware},
         security_headers::security_headers,
     },
     realtime::Sockets,
     revocations::Revocations,
+    shared_redis::SharedRedis,
     state::AppState,
 };
 
@@ -108,6 +110,10 @@ pub enum StartupError {
     /// The vault's master keys could not be loaded or made.
     #[error("cannot set up the vault's master keys: {0}")]
     Vault(String),
+    /// The Redis client could not be made (the server being down is not
+    /// this: an instance starts and fails open until Redis answers).
+    #[error("cannot set up Redis: {0}")]
+    Redis(String),
 }
 
 /// The name of the development key file, under `TRELLIS_DATA_DIR`.
@@ -281,7 +287,9 @@ pub fn settings_registry() -> SettingsRegistry {
 /// A built application, not yet listening.
 pub struct App {
     state: AppState,
-    rate_store: Arc<GovernorStore>,
+    /// The in-process counters when there is no Redis (their janitor runs
+    /// with the server).
+    governor: Option<Arc<GovernorStore>>,
 }
 
 impl App {
@@ -376,12 +384,20 @@ impl App {
                 ..IdentityConfig::default()
             }),
         });
+        let redis = match &config.redis.url {
+            Some(url) => Some(
+                SharedRedis::new(url, &config.redis.prefix)
+                    .map_err(|e| StartupError::Redis(e.to_string()))?,
+            ),
+            None => None,
+        };
         let revocations = Revocations::new(
             db.clone(),
             identity.sessions.clone(),
             clock.clone(),
             config.auth.access_token_ttl,
-        );
+        )
+        .with_redis(redis.clone());
         revocations.refresh().await;
         let scheduling = Scheduling::new(SchedulingDeps {
             clock: clock.clone(),
@@ -442,7 +458,17 @@ impl App {
             clock.clone(),
             format!("gateway-{instance_id}"),
         );
-        let rate_store = Arc::new(GovernorStore::default());
+        let app_metrics = Arc::new(Metrics::new());
+        let (rate_limits, governor): (Arc<dyn RateLimitStore>, _) = match &redis {
+            Some(redis) => (
+                Arc::new(RedisStore::new(redis.clone(), app_metrics.clone())),
+                None,
+            ),
+            None => {
+                let governor = Arc::new(GovernorStore::default());
+                (governor.clone(), Some(governor))
+            }
+        };
         let sockets = Sockets::new(config.realtime);
         let state = AppState {
             config: Arc::new(config),
@@ -451,7 +477,7 @@ impl App {
             clock,
             tokens,
             settings,
-            metrics: Arc::new(Metrics::new()),
+            metrics: app_metrics,
             identity,
             revocations,
             jobs: Arc::new(crate::jobs::registry(&scheduling, &vault, &billing, people)),
@@ -464,11 +490,12 @@ impl App {
             notifications,
             realtime,
             sockets,
-            rate_limits: rate_store.clone(),
+            rate_limits,
+            redis,
             dispatcher: Arc::new(dispatcher),
             instance_id,
         };
-        Ok(Self { state, rate_store })
+        Ok(Self { state, governor })
     }
 
     /// The shared state (tests use it to mint tokens).
@@ -527,7 +554,7 @@ impl App {
                         config.http.import_limit,
                     ),
             )
-            .with(RateLimit::new(self.rate_store.clone()))
+            .with(RateLimit::new(self.state.rate_limits.clone()))
             .catch_all_error(|err| async move { into_problem_response(err) })
             .with_if(cors.is_some(), cors.unwrap_or_default())
             .with(security_headers(config.http.hsts_max_age))
@@ -640,13 +667,23 @@ impl BoundApp {
             public = %self.public_addr,
             internal = %self.internal_addr,
             database = %redact_url(&self.app.state.config.database.url),
+            redis = %self
+                .app
+                .state
+                .config
+                .redis
+                .url
+                .as_deref()
+                .map_or_else(|| "none: rate limits per instance".into(), redact_url),
             "trellis is listening"
         );
-        let janitor = tokio::spawn(purge_rate_limits(
-            self.app.rate_store.clone(),
-            shutdown.clone(),
-        ));
+        let janitor = self
+            .app
+            .governor
+            .clone()
+            .map(|store| tokio::spawn(purge_rate_limits(store, shutdown.clone())));
         let revocations = tokio::spawn(self.app.state.revocations.clone().poll(shutdown.clone()));
+        let notices = tokio::spawn(self.app.state.revocations.clone().listen(shutdown.clone()));
         let reminders = tokio::spawn(crate::jobs::scheduler(
             self.app.state.clone(),
             shutdown.clone(),
@@ -694,8 +731,11 @@ impl BoundApp {
                 "realtime sockets still open after the shutdown timeout"
             );
         }
-        let _ = janitor.await;
+        if let Some(janitor) = janitor {
+            let _ = janitor.await;
+        }
         let _ = revocations.await;
+        let _ = notices.await;
         let _ = reminders.await;
         let _ = events.await;
         let _ = deliveries.await;

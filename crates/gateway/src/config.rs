@@ -80,6 +80,8 @@ pub struct Config {
     pub http: HttpConfig,
     /// The database.
     pub database: DatabaseConfig,
+    /// Redis, shared by every instance (rate limits, revocations).
+    pub redis: RedisConfig,
     /// Tokens, sessions and phone codes.
     pub auth: AuthConfig,
     /// Email delivery.
@@ -135,6 +137,26 @@ pub struct HttpConfig {
     pub import_limit: usize,
     /// `TRELLIS_HSTS_MAX_AGE`: sends `Strict-Transport-Security` when set.
     pub hsts_max_age: Option<Duration>,
+}
+
+/// Redis: where instances share what would otherwise tie a client to one
+/// process. Unset, everything stays in-process (one instance, or tests).
+#[derive(Clone)]
+pub struct RedisConfig {
+    /// `REDIS_URL` (may hold a password: `Debug` redacts it).
+    pub url: Option<String>,
+    /// `TRELLIS_REDIS_PREFIX`: prepended to every key and channel, so that
+    /// several deployments (or test runs) can share one server.
+    pub prefix: String,
+}
+
+impl fmt::Debug for RedisConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisConfig")
+            .field("url", &self.url.as_deref().map(redact_url))
+            .field("prefix", &self.prefix)
+            .finish()
+    }
 }
 
 /// The database.
@@ -553,6 +575,7 @@ impl Config {
             |v| v.parse().ok().filter(|n| (1..=1000).contains(n)),
         );
         let auto_migrate = r.bool("TRELLIS_AUTO_MIGRATE", true);
+        let redis = redis_config(&mut r);
 
         let jwt_secret = match r.raw("TRELLIS_JWT_SECRET") {
             Some(secret) => {
@@ -764,6 +787,7 @@ impl Config {
                 max_connections: db_max_connections,
                 auto_migrate,
             },
+            redis,
             auth: AuthConfig {
                 jwt_secret,
                 jwt_issuer,
@@ -798,6 +822,30 @@ impl Config {
             data_dir,
         })
     }
+}
+
+/// `REDIS_URL` and `TRELLIS_REDIS_PREFIX`. The URL is parsed here, so a
+/// typo stops startup instead of silently leaving limits per instance; only
+/// `redis://` (and `redis+unix://`) is accepted: the client is built without
+/// TLS.
+fn redis_config(r: &mut Reader<'_>) -> RedisConfig {
+    let url = r.raw("REDIS_URL");
+    if let Some(url) = &url {
+        let plain = url.starts_with("redis://") || url.starts_with("redis+unix://");
+        if !plain || redis::Client::open(url.as_str()).is_err() {
+            r.fail(
+                "REDIS_URL",
+                "must be a redis:// URL, such as redis://127.0.0.1:6379/0 (rediss:// is not supported)",
+            );
+        }
+    }
+    let prefix = r
+        .raw("TRELLIS_REDIS_PREFIX")
+        .unwrap_or_else(|| "trellis:".into());
+    if prefix.chars().any(char::is_whitespace) {
+        r.fail("TRELLIS_REDIS_PREFIX", "must not contain whitespace");
+    }
+    RedisConfig { url, prefix }
 }
 
 /// `TRELLIS_AI_*`: the assistant's provider, configured by its base URL and
@@ -1194,6 +1242,8 @@ mod tests {
             assert_eq!(c.http.body_limit, 1024 * 1024);
             assert_eq!(c.http.import_limit, 32 * 1024 * 1024);
             assert!(c.http.rate_limits);
+            assert!(c.redis.url.is_none(), "no Redis: in-process defaults");
+            assert_eq!(c.redis.prefix, "trellis:");
             assert_eq!(c.files.upload_limit, 10 * 1024 * 1024);
             assert!(c.files.upload_types.iter().any(|t| t == "image/png"));
             assert_eq!(c.files.dir, std::path::Path::new("./data/files"));
@@ -1464,6 +1514,32 @@ mod tests {
         ] {
             assert!(!printed.contains(secret), "{secret} leaked: {printed}");
         }
+    }
+
+    #[test]
+    fn redis_urls_are_checked_and_their_password_redacted() {
+        let config = parse(&[
+            ("REDIS_URL", "redis://:hunter2@cache:6379/2"),
+            ("TRELLIS_REDIS_PREFIX", "shop-a:"),
+        ]);
+        assert!(config.is_ok(), "{config:?}");
+        if let Ok(c) = config {
+            assert_eq!(c.redis.prefix, "shop-a:");
+            let shown = format!("{:?}", c.redis);
+            assert!(!shown.contains("hunter2"), "{shown}");
+        }
+        assert_eq!(
+            keys(parse(&[("REDIS_URL", "http://cache:6379")])),
+            ["REDIS_URL"]
+        );
+        assert_eq!(
+            keys(parse(&[("REDIS_URL", "rediss://cache:6379")])),
+            ["REDIS_URL"]
+        );
+        assert_eq!(
+            keys(parse(&[("TRELLIS_REDIS_PREFIX", "a b")])),
+            ["TRELLIS_REDIS_PREFIX"]
+        );
     }
 
     #[test]

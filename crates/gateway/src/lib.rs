@@ -22,6 +22,7 @@ pub mod notifications;
 pub mod openapi;
 pub mod realtime;
 pub mod revocations;
+pub mod shared_redis;
 pub mod state;
 pub mod telemetry;
 

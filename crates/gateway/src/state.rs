@@ -19,6 +19,7 @@ use crate::{
     middleware::{metrics::Metrics, rate_limit::RateLimitStore},
     realtime::Sockets,
     revocations::Revocations,
+    shared_redis::SharedRedis,
 };
 
 /// Shared application state, cheap to clone (every field is a handle).
@@ -64,6 +65,8 @@ pub struct AppState {
     /// Rate-limit counters (the middleware's, which socket frames count
     /// against too).
     pub rate_limits: Arc<dyn RateLimitStore>,
+    /// The Redis every instance shares, when `REDIS_URL` is set.
+    pub redis: Option<SharedRedis>,
     /// Delivers recorded events to their subscribers.
     pub dispatcher: Arc<Dispatcher>,
     /// Every domain's scheduled jobs.

@@ -71,6 +71,36 @@ pub fn postgres_or_skip(test: &str) -> Option<String> {
     }
 }
 
+/// The environment variable naming a Redis server for tests (preferred).
+pub const TEST_REDIS_URL: &str = "TEST_REDIS_URL";
+/// Read when [`TEST_REDIS_URL`] is unset: `scripts/with-redis.sh` exports
+/// both, and a developer whose `.env` or shell already points `REDIS_URL`
+/// at a local server needs nothing more.
+pub const REDIS_URL: &str = "REDIS_URL";
+
+/// For tests that need a Redis server: its URL (`TEST_REDIS_URL`, else
+/// `REDIS_URL`), or `None` with a message. Under `CI=true` a missing server
+/// is a failure, never a silent skip. Tests sharing the server keep apart by
+/// a key prefix of their own.
+#[allow(clippy::panic)]
+pub fn redis_or_skip(test: &str) -> Option<String> {
+    let url = [TEST_REDIS_URL, REDIS_URL]
+        .into_iter()
+        .find_map(|key| std::env::var(key).ok().filter(|u| !u.is_empty()));
+    match url {
+        Some(url) => Some(url),
+        None if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("{test}: CI=true but neither {TEST_REDIS_URL} nor {REDIS_URL} is set")
+        }
+        None => {
+            eprintln!(
+                "skipping {test}: set {TEST_REDIS_URL} (or run under scripts/with-redis.sh) to run it against Redis"
+            );
+            None
+        }
+    }
+}
+
 /// A database that exists for one test.
 pub struct TestDatabase {
     url: String,

@@ -55,6 +55,7 @@ pub struct Metrics {
     latency: LatencyFamily,
     pool: Family<PoolLabels, Gauge>,
     rate_limited: Family<LimitLabels, Counter>,
+    rate_limit_fail_open: Family<LimitLabels, Counter>,
     sockets: Gauge,
     sockets_closed: Family<CloseLabels, Counter>,
     deliveries: Family<DeliveryLabels, Counter>,
@@ -95,6 +96,7 @@ impl Metrics {
         let latency: LatencyFamily = Family::new_with_constructor(latency_histogram);
         let pool = Family::<PoolLabels, Gauge>::default();
         let rate_limited = Family::<LimitLabels, Counter>::default();
+        let rate_limit_fail_open = Family::<LimitLabels, Counter>::default();
         let sockets = Gauge::default();
         let sockets_closed = Family::<CloseLabels, Counter>::default();
         let deliveries = Family::<DeliveryLabels, Counter>::default();
@@ -118,6 +120,11 @@ impl Metrics {
             "rate_limited_requests",
             "Requests refused by a rate limit, by route class",
             rate_limited.clone(),
+        );
+        registry.register(
+            "rate_limit_fail_open",
+            "Requests let through unlimited because the shared rate-limit store (Redis) was unavailable, by route class",
+            rate_limit_fail_open.clone(),
         );
         registry.register(
             "realtime_sockets",
@@ -145,6 +152,7 @@ impl Metrics {
             latency,
             pool,
             rate_limited,
+            rate_limit_fail_open,
             sockets,
             sockets_closed,
             deliveries,
@@ -183,6 +191,22 @@ impl Metrics {
         self.rate_limited
             .get_or_create(&LimitLabels { class })
             .inc();
+    }
+
+    /// Counts a request let through unlimited because the shared counters
+    /// could not be reached.
+    pub fn rate_limit_failed_open(&self, class: &'static str) {
+        self.rate_limit_fail_open
+            .get_or_create(&LimitLabels { class })
+            .inc();
+    }
+
+    /// How many requests of `class` failed open so far (for tests and
+    /// diagnostics; Prometheus reads the same counter).
+    pub fn rate_limit_fail_opens(&self, class: &'static str) -> u64 {
+        self.rate_limit_fail_open
+            .get_or_create(&LimitLabels { class })
+            .get()
     }
 
     /// Counts a realtime socket in.

@@ -6,5 +6,6 @@ pub mod body_limit;
 pub mod field_errors;
 pub mod metrics;
 pub mod rate_limit;
+pub mod rate_limit_redis;
 pub mod request_id;
 pub mod security_headers;

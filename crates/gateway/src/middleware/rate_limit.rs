@@ -5,8 +5,9 @@
 //! request carries a valid access token, by client IP otherwise (auth and
 //! booking classes always by IP). `X-Forwarded-For` is believed only when the
 //! peer is a configured trusted proxy. Counters sit behind [`RateLimitStore`]:
-//! the in-process [`GovernorStore`] here, a shared store when running several
-//! instances.
+//! the in-process [`GovernorStore`] here, or, when `REDIS_URL` is set,
+//! [`RedisStore`](super::rate_limit_redis::RedisStore), shared by every
+//! instance.
 
 use std::{
     collections::HashMap,

@@ -1,9 +1,9 @@
 //! Sessions and refresh-token families: rotation, reuse detection, the grace
-//! window, listing and revoking.
+//! window, listing and revoking, and revocations reaching other gateways.
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use trellis_tests::{PASSWORD, Reply, TestApp, send, unique_email};
+use trellis_tests::{PASSWORD, Reply, TestApp, TestRedis, eventually, send, unique_email};
 
 async fn refresh(app: &TestApp, token: &Value) -> Reply {
     send(app.post_json("/api/v1/auth/refresh", &json!({"refresh_token": token}))).await
@@ -135,4 +135,51 @@ async fn logout_ends_the_session_at_once() {
     refresh(&app, &tokens["refresh_token"])
         .await
         .assert_problem(401, "auth.invalid_refresh_token");
+}
+
+#[tokio::test]
+async fn a_session_ended_on_one_gateway_is_refused_by_another_at_once() {
+    let Some(redis) =
+        TestRedis::for_test("a_session_ended_on_one_gateway_is_refused_by_another_at_once")
+    else {
+        return;
+    };
+    let a = TestApp::spawn_with(&redis.overrides()).await;
+    let b = a.sibling().await;
+    eventually("both gateways to hear revocation notices", || async {
+        (a.state.revocations.is_listening() && b.state.revocations.is_listening()).then_some(())
+    })
+    .await;
+    let tokens = a.register(&unique_email("roaming"), PASSWORD).await;
+    let access = tokens["access_token"].as_str().unwrap_or_default();
+    let session = b
+        .state
+        .tokens
+        .verify(access)
+        .map(|p| p.session_id)
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(
+        send(b.authed(Method::GET, "/api/v1/users/me", access))
+            .await
+            .status,
+        200
+    );
+
+    let out = send(a.authed(Method::POST, "/api/v1/auth/logout", access)).await;
+    assert_eq!(out.status, 204, "{}", out.text);
+    // Gateway B learns of it from A's notice, well before its own database
+    // poll (every 2 s) would have told it.
+    let ended = std::time::Instant::now();
+    let deadline = std::time::Duration::from_millis(100);
+    while !b.state.revocations.is_revoked(session) {
+        assert!(
+            ended.elapsed() < deadline,
+            "B still accepts the session {:?} after it ended on A",
+            ended.elapsed()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    send(b.authed(Method::GET, "/api/v1/users/me", access))
+        .await
+        .assert_problem(401, "auth.session_ended");
 }

@@ -3,7 +3,7 @@
 
 use reqwest::Method;
 use serde_json::json;
-use trellis_tests::{PASSWORD, TestApp, send, unique_email};
+use trellis_tests::{PASSWORD, TestApp, TestRedis, eventually, send, unique_email};
 
 async fn staff(app: &TestApp, admin: bool) -> (String, String) {
     let email = unique_email(if admin { "admin" } else { "staff" });
@@ -232,4 +232,51 @@ async fn only_admins_change_roles() {
     )
     .await
     .assert_problem(404, "user.not_found");
+}
+
+#[tokio::test]
+async fn deactivation_on_one_gateway_is_refused_by_another_at_once() {
+    let Some(redis) =
+        TestRedis::for_test("deactivation_on_one_gateway_is_refused_by_another_at_once")
+    else {
+        return;
+    };
+    let a = TestApp::spawn_with(&redis.overrides()).await;
+    let b = a.sibling().await;
+    eventually("both gateways to hear revocation notices", || async {
+        (a.state.revocations.is_listening() && b.state.revocations.is_listening()).then_some(())
+    })
+    .await;
+    let (_, token) = staff(&a, false).await;
+    let tokens = b.register(&unique_email("leaving"), PASSWORD).await;
+    let id = tokens["user"]["id"].as_str().unwrap_or_default();
+    let access = tokens["access_token"].as_str().unwrap_or_default();
+    let session = b
+        .state
+        .tokens
+        .verify(access)
+        .map(|p| p.session_id)
+        .unwrap_or_else(|e| panic!("{e:?}"));
+
+    let patched = send(
+        a.internal(Method::PATCH, &format!("/internal/users/{id}"))
+            .bearer_auth(&token)
+            .json(&json!({"deactivated": true})),
+    )
+    .await;
+    assert_eq!(patched.status, 200, "{}", patched.text);
+    // B, where the user signed in, drops the session on A's notice, well
+    // before its own database poll (every 2 s).
+    let deactivated = std::time::Instant::now();
+    while !b.state.revocations.is_revoked(session) {
+        assert!(
+            deactivated.elapsed() < std::time::Duration::from_millis(100),
+            "B still accepts the session {:?} after A deactivated the user",
+            deactivated.elapsed()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    send(b.authed(Method::GET, "/api/v1/users/me", access))
+        .await
+        .assert_problem(401, "auth.session_ended");
 }

@@ -1,7 +1,7 @@
 //! Probes, the spec, Swagger UI and the listener split.
 
 use reqwest::Method;
-use trellis_tests::{TestApp, send};
+use trellis_tests::{TestApp, TestRedis, send};
 
 #[tokio::test]
 async fn health_and_readiness_answer_on_a_migrated_database() {
@@ -13,6 +13,30 @@ async fn health_and_readiness_answer_on_a_migrated_database() {
     let ready = send(app.get("/readyz")).await;
     assert_eq!(ready.status, 200, "{}", ready.text);
     assert_eq!(ready.body["migrations"], "ok");
+    assert!(ready.body.get("redis").is_none(), "no Redis configured");
+}
+
+#[tokio::test]
+async fn readiness_reports_redis_without_failing_on_it() {
+    // An unreachable Redis is reported, but the instance stays ready: rate
+    // limits fail open and revocations fall back to the database.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(1);
+    let url = format!("redis://127.0.0.1:{port}");
+    let down = TestApp::spawn_with(&[("REDIS_URL", &url)]).await;
+    let ready = send(down.get("/readyz")).await;
+    assert_eq!(ready.status, 200, "{}", ready.text);
+    assert_eq!(ready.body["redis"], "unreachable");
+
+    let Some(redis) = TestRedis::for_test("readiness_reports_redis_without_failing_on_it") else {
+        return;
+    };
+    let up = TestApp::spawn_with(&redis.overrides()).await;
+    let ready = send(up.get("/readyz")).await;
+    assert_eq!(ready.status, 200, "{}", ready.text);
+    assert_eq!(ready.body["redis"], "ok");
 }
 
 #[tokio::test]

@@ -1,11 +1,12 @@
-//! The rate limiter: 429 with headers, recovery, per-key counting, opt-out.
+//! The rate limiter: 429 with headers, recovery, per-key counting, opt-out,
+//! and one quota across gateways sharing Redis.
 
 use std::time::Duration;
 
 use reqwest::Method;
 use serde_json::json;
 use trellis_kernel::Role;
-use trellis_tests::{TestApp, send};
+use trellis_tests::{TestApp, TestRedis, send};
 
 /// Sets one class's quota through the internal API.
 async fn set_quota(app: &TestApp, key: &str, limit: u32, window_secs: u32) {
@@ -138,4 +139,93 @@ async fn every_auth_class_answers_429_over_its_quota() {
     )
     .await;
     internal.assert_problem(429, "rate_limit.exceeded");
+}
+
+#[tokio::test]
+async fn gateways_sharing_redis_share_one_quota() {
+    let Some(redis) = TestRedis::for_test("gateways_sharing_redis_share_one_quota") else {
+        return;
+    };
+    let a = TestApp::spawn_with(&redis.overrides()).await;
+    set_quota(&a, "rate_limit.general", 3, 60).await;
+    // Started after the change, so it reads the quota from the database.
+    let b = a.sibling().await;
+    let user = a.token_for(&[]);
+
+    // One client, its requests spread over both: three in all, not per gateway.
+    let mut remaining = Vec::new();
+    for gateway in [&a, &b, &a] {
+        let reply = send(gateway.get("/api/v1/x").bearer_auth(&user)).await;
+        assert_eq!(reply.status, 404, "{}", reply.text);
+        remaining.push(reply.header("ratelimit-remaining").map(str::to_owned));
+    }
+    assert_eq!(
+        remaining,
+        [Some("2"), Some("1"), Some("0")].map(|r| r.map(str::to_owned))
+    );
+    for gateway in [&b, &a] {
+        let limited = send(gateway.get("/api/v1/x").bearer_auth(&user)).await;
+        limited.assert_problem(429, "rate_limit.exceeded");
+        // One request back every 20 s (less the time these requests took).
+        let retry: u64 = limited
+            .header("retry-after")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_default();
+        assert!((18..=20).contains(&retry), "retry-after {retry}");
+    }
+    // Another user still has a whole quota on either gateway.
+    let other = a.token_for(&[]);
+    assert_eq!(
+        send(b.get("/api/v1/x").bearer_auth(&other)).await.status,
+        404
+    );
+    assert_eq!(
+        a.state.metrics.rate_limit_fail_opens("general"),
+        0,
+        "Redis answered every time"
+    );
+}
+
+#[tokio::test]
+async fn gateways_without_redis_count_apart() {
+    // The in-process default: the same client gets each gateway's quota.
+    let a = TestApp::spawn().await;
+    set_quota(&a, "rate_limit.general", 1, 60).await;
+    let b = a.sibling().await;
+    let user = a.token_for(&[]);
+    for gateway in [&a, &b] {
+        assert_eq!(
+            send(gateway.get("/api/v1/x").bearer_auth(&user))
+                .await
+                .status,
+            404
+        );
+    }
+    send(a.get("/api/v1/x").bearer_auth(&user))
+        .await
+        .assert_problem(429, "rate_limit.exceeded");
+}
+
+#[tokio::test]
+async fn an_unreachable_redis_fails_open_and_says_so_in_metrics() {
+    // No server needed: nothing listens on a port just released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(1);
+    let url = format!("redis://127.0.0.1:{port}");
+    let app = TestApp::spawn_with(&[("REDIS_URL", &url)]).await;
+    set_quota(&app, "rate_limit.general", 1, 60).await;
+    for _ in 0..3 {
+        let reply = send(app.get("/api/v1/x")).await;
+        assert_eq!(reply.status, 404, "not limited: {}", reply.text);
+    }
+    let metrics = send(app.internal(Method::GET, "/metrics")).await;
+    assert!(
+        metrics
+            .text
+            .contains("trellis_rate_limit_fail_open_total{class=\"general\"} 3"),
+        "{}",
+        metrics.text
+    );
 }

@@ -84,7 +84,7 @@ impl AuthApi {
             .refresh(&state.db, &body.0.refresh_token, None)
             .await;
         if matches!(result, Err(trellis_identity::Error::RefreshTokenReused)) {
-            state.revocations.refresh().await;
+            state.revocations.ended().await;
         }
         Ok(JsonResponse(result?))
     }
@@ -97,7 +97,7 @@ impl AuthApi {
         state: Data<&AppState>,
     ) -> Result<NoContent, Problems<{ RATE_LIMITED | SIGNED_IN | DATABASE }>> {
         state.identity.sessions.logout(&state.db, &caller).await?;
-        state.revocations.refresh().await;
+        state.revocations.ended().await;
         Ok(NoContent::NoContent)
     }
 
@@ -186,7 +186,7 @@ impl AuthApi {
             .links
             .confirm_reset(&state.db, body.0)
             .await?;
-        state.revocations.refresh().await;
+        state.revocations.ended().await;
         Ok(NoContent::NoContent)
     }
 
@@ -279,7 +279,7 @@ impl AuthApi {
             .sessions
             .revoke_own(&state.db, &caller, id.0)
             .await?;
-        state.revocations.refresh().await;
+        state.revocations.ended().await;
         Ok(NoContent::NoContent)
     }
 }

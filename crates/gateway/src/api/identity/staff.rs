@@ -99,7 +99,7 @@ impl StaffApi {
             .refresh(&state.db, &refresh.0.key, Some(Role::Staff))
             .await;
         if matches!(result, Err(IdentityError::RefreshTokenReused)) {
-            state.revocations.refresh().await;
+            state.revocations.ended().await;
         }
         let (access, refresh) = SessionService::split_for_cookie(result?);
         Ok(StaffSignedIn::Ok(
@@ -157,7 +157,7 @@ impl StaffApi {
             .staff
             .update(&state.db, &caller, id.0, body.0)
             .await?;
-        state.revocations.refresh().await;
+        state.revocations.ended().await;
         Ok(JsonResponse(user))
     }
 }

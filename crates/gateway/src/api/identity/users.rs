@@ -80,7 +80,7 @@ impl UsersApi {
             .accounts
             .change_password(&state.db, &caller, body.0)
             .await?;
-        state.revocations.refresh().await;
+        state.revocations.ended().await;
         Ok(NoContent::NoContent)
     }
 }

@@ -30,6 +30,13 @@ pub struct Readiness {
     pub database: String,
     /// Every migration is applied.
     pub migrations: String,
+    /// Present only when `REDIS_URL` is set: `ok`, or `unreachable`. An
+    /// unreachable Redis does not make the instance unready (it answers 200
+    /// all the same): rate limits then fail open and revocations fall back
+    /// to polling the database, so the instance still serves correctly.
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redis: Option<String>,
 }
 
 /// Probes for load balancers and orchestrators.
@@ -49,6 +56,8 @@ impl SystemApi {
     }
 
     /// Readiness: the database is reachable and every migration applied.
+    /// With Redis configured, also says whether Redis answers, without
+    /// failing when it does not (the instance falls back and still serves).
     #[oai(path = "/readyz", method = "get", operation_id = "ready")]
     async fn ready(
         &self,
@@ -73,10 +82,21 @@ impl SystemApi {
             )
             .into());
         }
+        let redis = match &state.redis {
+            None => None,
+            Some(redis) => Some(match redis.ping().await {
+                Ok(()) => "ok".to_owned(),
+                Err(err) => {
+                    tracing::warn!(error = %err, "readiness: Redis is unreachable");
+                    "unreachable".to_owned()
+                }
+            }),
+        };
         Ok(JsonResponse(Readiness {
             status: "ready".into(),
             database: "ok".into(),
             migrations: "ok".into(),
+            redis,
         }))
     }
 }
@@ -97,6 +117,13 @@ mod tests {
             status: "ready".into(),
             database: "ok".into(),
             migrations: "ok".into(),
+            redis: None,
+        });
+        assert_same_json(&Readiness {
+            status: "ready".into(),
+            database: "ok".into(),
+            migrations: "ok".into(),
+            redis: Some("unreachable".into()),
         });
     }
 }
