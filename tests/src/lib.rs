@@ -213,12 +213,18 @@ impl TestApp {
     }
 
     /// Kills this gateway the way a crash would (its task is aborted: no
+    /// graceful shutdown, nothing in flight finishes) and leaves it dead.
+    pub async fn crash(&mut self) {
+        self.server.abort();
+        let _ = (&mut self.server).await;
+    }
+
+    /// Kills this gateway the way a crash would (its task is aborted: no
     /// graceful shutdown, nothing in flight finishes) and starts a new one on
     /// the same database and data directory, with `overrides`.
     #[allow(clippy::expect_used)]
     pub async fn crash_and_restart(mut self, overrides: &[(&str, &str)]) -> Self {
-        self.server.abort();
-        let _ = (&mut self.server).await;
+        self.crash().await;
         let storage = Storage {
             database: self.database.take(),
             database_url: self.database_url.clone(),

@@ -56,7 +56,7 @@ fn day(offset: i64) -> NaiveDate {
     (Utc::now() + Duration::days(offset)).date_naive()
 }
 
-async fn slots(app: &TestApp, pro: &Pro, date: NaiveDate) -> Vec<Value> {
+pub(crate) async fn slots(app: &TestApp, pro: &Pro, date: NaiveDate) -> Vec<Value> {
     let reply = send(app.get(&format!(
         "/api/v1/booking/{}/slots?service_id={}&from={date}&to={date}",
         pro.slug, pro.service
