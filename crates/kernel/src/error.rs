@@ -7,7 +7,7 @@
 //! in the `source()` chain and go to the logs only.
 
 use poem_openapi::Object;
-use sea_orm::DbErr;
+use sea_orm::{DbErr, RuntimeErr};
 use validator::{ValidationErrors, ValidationErrorsKind};
 
 /// What went wrong, coarsely: one kind per HTTP status class we answer with.
@@ -91,13 +91,38 @@ pub trait DomainError: std::error::Error + Send + Sync + 'static {
     }
 }
 
-/// Classifies a database error: a lost or exhausted connection is an outage
+/// Classifies a database error: a lost or exhausted connection, or a
+/// transaction that lost to others (see [`is_contention`]), is an outage
 /// (503, worth a retry); anything else is our bug (500).
 pub fn db_error_kind(err: &DbErr) -> ErrorKind {
     match err {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => ErrorKind::Unavailable,
+        _ if is_contention(err) => ErrorKind::Unavailable,
         _ => ErrorKind::Internal,
     }
+}
+
+/// SQLite's result codes for "another connection holds the lock":
+/// `SQLITE_BUSY` (5) and `SQLITE_LOCKED` (6) with their extended forms.
+const SQLITE_CONTENTION: [&str; 7] = ["5", "261", "517", "773", "6", "262", "518"];
+/// PostgreSQL's SQLSTATEs for the same: serialization failure, deadlock
+/// detected, lock not available.
+const POSTGRES_CONTENTION: [&str; 3] = ["40001", "40P01", "55P03"];
+
+/// Whether the database refused a statement because other transactions
+/// held what it needed past the wait allowed (SQLite busy or locked after
+/// its busy timeout; a PostgreSQL serialization failure, deadlock or lock
+/// timeout). Neither the request nor our code is wrong: the same request
+/// succeeds when tried again, so it is a 503, not a 500.
+pub fn is_contention(err: &DbErr) -> bool {
+    let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = err
+    else {
+        return false;
+    };
+    let Some(code) = e.as_database_error().and_then(|db| db.code()) else {
+        return false;
+    };
+    SQLITE_CONTENTION.contains(&code.as_ref()) || POSTGRES_CONTENTION.contains(&code.as_ref())
 }
 
 /// Flattens `validator`'s nested errors into `field` paths with messages.
@@ -148,6 +173,44 @@ pub fn stored_error(message: &str) -> String {
 mod tests {
     use super::*;
     use validator::Validate;
+
+    #[tokio::test]
+    async fn a_writer_locked_out_by_another_is_unavailable_not_a_bug() {
+        use sea_orm::{ConnectionTrait, TransactionTrait};
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let url = format!("sqlite:{}", dir.path().join("locks.db").display());
+        let options = crate::db::DbOptions {
+            sqlite_busy_timeout: std::time::Duration::ZERO,
+            ..crate::db::DbOptions::default()
+        };
+        let (first, second) = (
+            crate::db::connect(&url, &options).await.expect("connect"),
+            crate::db::connect(&url, &options).await.expect("connect"),
+        );
+        first
+            .execute_unprepared("CREATE TABLE t (n INTEGER)")
+            .await
+            .expect("create");
+        let holding = first.begin().await.expect("begin");
+        holding
+            .execute_unprepared("INSERT INTO t VALUES (1)")
+            .await
+            .expect("the first writer takes the lock");
+        let locked_out = second
+            .execute_unprepared("INSERT INTO t VALUES (2)")
+            .await
+            .expect_err("the second writer finds it taken");
+        assert!(is_contention(&locked_out), "{locked_out:?}");
+        assert_eq!(db_error_kind(&locked_out), ErrorKind::Unavailable);
+
+        let broken = second
+            .execute_unprepared("INSERT INTO nowhere VALUES (1)")
+            .await
+            .expect_err("no such table");
+        assert!(!is_contention(&broken));
+        assert_eq!(db_error_kind(&broken), ErrorKind::Internal);
+        holding.rollback().await.expect("rollback");
+    }
 
     #[derive(Validate)]
     struct Rule {
