@@ -65,7 +65,10 @@ use crate::{
         security_headers::security_headers,
     },
     notices::{NoticeQueue, Notices},
-    realtime::Sockets,
+    realtime::{
+        Sockets,
+        redis_bus::{self, RedisBus},
+    },
     revocations::Revocations,
     shared_caches,
     shared_redis::SharedRedis,
@@ -302,6 +305,8 @@ pub struct App {
 struct Listeners {
     revocations: NoticeQueue,
     caches: shared_caches::Queues,
+    /// The Redis realtime bus and its deliveries from other instances.
+    realtime: Option<(RedisBus, NoticeQueue)>,
 }
 
 impl App {
@@ -404,9 +409,16 @@ impl App {
             None => None,
         };
         let notices = Notices::new(redis.clone());
+        // With Redis, realtime changes and presence cross instances.
+        let redis_bus = redis
+            .as_ref()
+            .map(|redis| RedisBus::new(redis.clone(), notices.clone(), redis_bus::PRESENCE_TTL));
         let listeners = Listeners {
             revocations: notices.subscribe(crate::revocations::CHANNEL),
             caches: shared_caches::Queues::subscribe(&notices),
+            realtime: redis_bus
+                .clone()
+                .map(|bus| (bus, notices.subscribe(redis_bus::CHANNEL))),
         };
         let revocations = Revocations::new(
             db.clone(),
@@ -421,7 +433,10 @@ impl App {
             entitlements: entitlements.clone(),
         });
         let assistant = assistant(&config, &db, &scheduling, &clock)?;
-        let realtime: Arc<dyn RealtimeBus> = Arc::new(InProcessBus::new());
+        let realtime: Arc<dyn RealtimeBus> = match redis_bus {
+            Some(bus) => Arc::new(bus),
+            None => Arc::new(InProcessBus::new()),
+        };
         let messaging = Messaging::new(
             MessagingDeps {
                 clock: clock.clone(),
@@ -705,23 +720,30 @@ impl BoundApp {
             .clone()
             .map(|store| tokio::spawn(purge_rate_limits(store, shutdown.clone())));
         let revocations = tokio::spawn(self.app.state.revocations.clone().poll(shutdown.clone()));
+        let mut realtime_tasks = Vec::new();
         let (revocation_notices, cache_notices) = match self.app.listeners.take() {
-            Some(listeners) => (
-                Some(tokio::spawn(
-                    self.app
-                        .state
-                        .revocations
-                        .clone()
-                        .listen(listeners.revocations, shutdown.clone()),
-                )),
-                Some(tokio::spawn(shared_caches::listen(
-                    listeners.caches,
-                    self.app.state.notices.origin().to_owned(),
-                    self.app.state.settings.clone(),
-                    self.app.state.billing.subscriptions.clone(),
-                    shutdown.clone(),
-                ))),
-            ),
+            Some(listeners) => {
+                if let Some((bus, queue)) = listeners.realtime {
+                    realtime_tasks.push(tokio::spawn(bus.clone().listen(queue, shutdown.clone())));
+                    realtime_tasks.push(tokio::spawn(bus.keep_presence(shutdown.clone())));
+                }
+                (
+                    Some(tokio::spawn(
+                        self.app
+                            .state
+                            .revocations
+                            .clone()
+                            .listen(listeners.revocations, shutdown.clone()),
+                    )),
+                    Some(tokio::spawn(shared_caches::listen(
+                        listeners.caches,
+                        self.app.state.notices.origin().to_owned(),
+                        self.app.state.settings.clone(),
+                        self.app.state.billing.subscriptions.clone(),
+                        shutdown.clone(),
+                    ))),
+                )
+            }
             None => (None, None),
         };
         let notices = tokio::spawn(self.app.state.notices.clone().listen(shutdown.clone()));
@@ -778,6 +800,9 @@ impl BoundApp {
         let _ = revocations.await;
         let _ = notices.await;
         for task in [revocation_notices, cache_notices].into_iter().flatten() {
+            let _ = task.await;
+        }
+        for task in realtime_tasks {
             let _ = task.await;
         }
         let _ = reminders.await;
