@@ -76,12 +76,15 @@ impl std::fmt::Debug for Presence {
 }
 
 /// `ZADD` this instance with the server's time (ms) to every key, and keep
-/// each key for twice the TTL (ARGV: instance, ttl ms).
+/// each key for twice the TTL (ARGV: instance, ttl ms). Dead instances'
+/// entries are dropped on the way, so a key that other instances keep
+/// alive does not collect them.
 const REFRESH: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local ttl = tonumber(ARGV[2])
 for _, key in ipairs(KEYS) do
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. (now - ttl))
   redis.call('ZADD', key, now, ARGV[1])
   redis.call('PEXPIRE', key, ttl * 2)
 end
@@ -98,7 +101,7 @@ return 0
 
 /// For each key, 1 if some instance refreshed it within the TTL (ARGV: ttl
 /// ms). Read-only: stale entries go with the key's expiry or the next
-/// refresh's rewrite, not here.
+/// refresh of another instance, not here.
 const ONLINE: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
