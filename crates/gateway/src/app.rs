@@ -64,8 +64,13 @@ use crate::{
         request_id::{REQUEST_ID, RequestIdMiddleware},
         security_headers::security_headers,
     },
-    realtime::Sockets,
+    notices::{NoticeQueue, Notices},
+    realtime::{
+        Sockets,
+        redis_bus::{self, RedisBus},
+    },
     revocations::Revocations,
+    shared_caches,
     shared_redis::SharedRedis,
     state::AppState,
 };
@@ -290,6 +295,18 @@ pub struct App {
     /// The in-process counters when there is no Redis (their janitor runs
     /// with the server).
     governor: Option<Arc<GovernorStore>>,
+    /// The notice queues of the features listening on other instances,
+    /// taken when the server starts.
+    listeners: Option<Listeners>,
+}
+
+/// The hub's queues, subscribed while building so that the subscriber
+/// knows every channel when it starts.
+struct Listeners {
+    revocations: NoticeQueue,
+    caches: shared_caches::Queues,
+    /// The Redis realtime bus and its deliveries from other instances.
+    realtime: Option<(RedisBus, NoticeQueue)>,
 }
 
 impl App {
@@ -391,20 +408,35 @@ impl App {
             ),
             None => None,
         };
+        let notices = Notices::new(redis.clone());
+        // With Redis, realtime changes and presence cross instances.
+        let redis_bus = redis
+            .as_ref()
+            .map(|redis| RedisBus::new(redis.clone(), notices.clone(), redis_bus::PRESENCE_TTL));
+        let listeners = Listeners {
+            revocations: notices.subscribe(crate::revocations::CHANNEL),
+            caches: shared_caches::Queues::subscribe(&notices),
+            realtime: redis_bus
+                .clone()
+                .map(|bus| (bus, notices.subscribe(redis_bus::CHANNEL))),
+        };
         let revocations = Revocations::new(
             db.clone(),
             identity.sessions.clone(),
             clock.clone(),
             config.auth.access_token_ttl,
         )
-        .with_redis(redis.clone());
+        .with_notices(notices.clone());
         revocations.refresh().await;
         let scheduling = Scheduling::new(SchedulingDeps {
             clock: clock.clone(),
             entitlements: entitlements.clone(),
         });
         let assistant = assistant(&config, &db, &scheduling, &clock)?;
-        let realtime: Arc<dyn RealtimeBus> = Arc::new(InProcessBus::new());
+        let realtime: Arc<dyn RealtimeBus> = match redis_bus {
+            Some(bus) => Arc::new(bus),
+            None => Arc::new(InProcessBus::new()),
+        };
         let messaging = Messaging::new(
             MessagingDeps {
                 clock: clock.clone(),
@@ -492,10 +524,15 @@ impl App {
             sockets,
             rate_limits,
             redis,
+            notices,
             dispatcher: Arc::new(dispatcher),
             instance_id,
         };
-        Ok(Self { state, governor })
+        Ok(Self {
+            state,
+            governor,
+            listeners: Some(listeners),
+        })
     }
 
     /// The shared state (tests use it to mint tokens).
@@ -661,7 +698,7 @@ impl BoundApp {
 
     /// Serves until `shutdown` is cancelled, then lets in-flight requests
     /// finish (up to the configured shutdown timeout).
-    pub async fn run(self, shutdown: CancellationToken) -> Result<(), StartupError> {
+    pub async fn run(mut self, shutdown: CancellationToken) -> Result<(), StartupError> {
         let timeout = self.app.state.config.listen.shutdown_timeout;
         tracing::info!(
             public = %self.public_addr,
@@ -683,7 +720,33 @@ impl BoundApp {
             .clone()
             .map(|store| tokio::spawn(purge_rate_limits(store, shutdown.clone())));
         let revocations = tokio::spawn(self.app.state.revocations.clone().poll(shutdown.clone()));
-        let notices = tokio::spawn(self.app.state.revocations.clone().listen(shutdown.clone()));
+        let mut realtime_tasks = Vec::new();
+        let (revocation_notices, cache_notices) = match self.app.listeners.take() {
+            Some(listeners) => {
+                if let Some((bus, queue)) = listeners.realtime {
+                    realtime_tasks.push(tokio::spawn(bus.clone().listen(queue, shutdown.clone())));
+                    realtime_tasks.push(tokio::spawn(bus.keep_presence(shutdown.clone())));
+                }
+                (
+                    Some(tokio::spawn(
+                        self.app
+                            .state
+                            .revocations
+                            .clone()
+                            .listen(listeners.revocations, shutdown.clone()),
+                    )),
+                    Some(tokio::spawn(shared_caches::listen(
+                        listeners.caches,
+                        self.app.state.notices.origin().to_owned(),
+                        self.app.state.settings.clone(),
+                        self.app.state.billing.subscriptions.clone(),
+                        shutdown.clone(),
+                    ))),
+                )
+            }
+            None => (None, None),
+        };
+        let notices = tokio::spawn(self.app.state.notices.clone().listen(shutdown.clone()));
         let reminders = tokio::spawn(crate::jobs::scheduler(
             self.app.state.clone(),
             shutdown.clone(),
@@ -736,6 +799,12 @@ impl BoundApp {
         }
         let _ = revocations.await;
         let _ = notices.await;
+        for task in [revocation_notices, cache_notices].into_iter().flatten() {
+            let _ = task.await;
+        }
+        for task in realtime_tasks {
+            let _ = task.await;
+        }
         let _ = reminders.await;
         let _ = events.await;
         let _ = deliveries.await;

@@ -3,9 +3,9 @@
 //! at once, while verifying a token still needs no database round trip.
 //!
 //! The instance that ends a session refreshes the list immediately
-//! ([`Revocations::ended`]). With Redis it also publishes a notice on one
-//! channel that every instance subscribes to once ([`Revocations::listen`]),
-//! and each re-reads the list on hearing it: the session stops working
+//! ([`Revocations::ended`]). With Redis it also publishes a notice on the
+//! `revocations` channel of the instance's [`Notices`] hub, and every
+//! instance re-reads the list on hearing it ([`Revocations::listen`]): the session stops working
 //! everywhere within a round trip, not a poll. Every instance still polls
 //! the database every [`POLL`], the fallback that covers Redis being down, a
 //! notice lost while a subscriber reconnected, or no Redis at all. Only
@@ -14,14 +14,9 @@
 
 use std::{
     collections::HashSet,
-    sync::{
-        Arc, PoisonError, RwLock,
-        atomic::{AtomicBool, Ordering},
-    },
+    sync::{Arc, PoisonError, RwLock},
     time::Duration,
 };
-
-use futures_util::StreamExt as _;
 
 use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
@@ -29,13 +24,13 @@ use tokio_util::sync::CancellationToken;
 use trellis_identity::service::SessionService;
 use trellis_kernel::{SharedClock, id::SessionId};
 
-use crate::shared_redis::{COMMAND_TIMEOUT, SharedRedis};
+use crate::notices::{Notice, NoticeQueue, Notices};
+
+/// The notice channel of ended sessions.
+pub const CHANNEL: &str = "revocations";
 
 /// How often every instance re-reads the list.
 pub const POLL: Duration = Duration::from_secs(2);
-
-/// How long a subscriber waits before connecting again after losing Redis.
-const RESUBSCRIBE_AFTER: Duration = Duration::from_secs(1);
 
 /// The set of recently ended sessions.
 #[derive(Clone)]
@@ -48,12 +43,8 @@ pub struct Revocations {
     sessions: SessionService,
     clock: SharedClock,
     window: chrono::Duration,
-    /// Where notices go and come from, when configured.
-    redis: Option<SharedRedis>,
-    /// This instance, so that it ignores its own notices (it has refreshed).
-    origin: String,
-    /// Whether the subscription is in place (tests wait for it).
-    listening: Arc<AtomicBool>,
+    /// Where notices go and come from (silent without Redis).
+    notices: Notices,
 }
 
 impl std::fmt::Debug for Revocations {
@@ -80,20 +71,14 @@ impl Revocations {
             clock,
             window: chrono::Duration::from_std(access_ttl).unwrap_or(chrono::Duration::hours(1))
                 + chrono::Duration::minutes(1),
-            redis: None,
-            origin: uuid::Uuid::now_v7().to_string(),
-            listening: Arc::new(AtomicBool::new(false)),
+            notices: Notices::new(None),
         }
     }
 
-    /// Tells (and hears from) the other instances through `redis`.
-    pub fn with_redis(mut self, redis: Option<SharedRedis>) -> Self {
-        self.redis = redis;
+    /// Tells (and hears from) the other instances through `notices`.
+    pub fn with_notices(mut self, notices: Notices) -> Self {
+        self.notices = notices;
         self
-    }
-
-    fn channel(redis: &SharedRedis) -> String {
-        redis.key("revocations")
     }
 
     /// A session (or every session of a user) ended here: re-read the list,
@@ -101,90 +86,32 @@ impl Revocations {
     /// is down they follow within [`POLL`].
     pub async fn ended(&self) {
         self.refresh().await;
-        let Some(redis) = &self.redis else {
-            return;
-        };
-        let channel = Self::channel(redis);
-        let origin = self.origin.clone();
-        let published = redis
-            .run(|mut conn| async move {
-                redis::cmd("PUBLISH")
-                    .arg(channel)
-                    .arg(origin)
-                    .query_async::<i64>(&mut conn)
-                    .await
-            })
-            .await;
-        if let Err(err) = published {
+        let origin = self.notices.origin().to_owned();
+        if let Err(err) = self.notices.publish(CHANNEL, origin).await {
             tracing::warn!(error = %err, "could not announce an ended session; other instances follow within the poll");
         }
     }
 
     /// Whether this instance currently hears other instances' notices.
     pub fn is_listening(&self) -> bool {
-        self.listening.load(Ordering::Acquire)
+        self.notices.is_listening()
     }
 
-    /// Subscribes to other instances' notices until `shutdown`, re-reading
-    /// the list on each; reconnects by itself. Returns at once without Redis.
-    pub async fn listen(self, shutdown: CancellationToken) {
-        let Some(redis) = self.redis.clone() else {
-            return;
-        };
-        let channel = Self::channel(&redis);
-        let mut reported = false;
+    /// Re-reads the list on each notice of `queue` (the hub's
+    /// [`CHANNEL`] queue) other than this instance's own, and whenever the
+    /// subscription is (re)established, until `shutdown` or the queue ends.
+    pub async fn listen(self, mut queue: NoticeQueue, shutdown: CancellationToken) {
         loop {
-            let subscribed = tokio::select! {
+            let notice = tokio::select! {
                 _ = shutdown.cancelled() => return,
-                subscribed = Self::subscribe(&redis, &channel) => subscribed,
+                notice = queue.recv() => notice,
             };
-            match subscribed {
-                Ok(mut pubsub) => {
-                    reported = false;
-                    self.listening.store(true, Ordering::Release);
-                    // Whatever ended while nobody listened.
-                    self.refresh().await;
-                    let mut notices = pubsub.on_message();
-                    loop {
-                        let notice = tokio::select! {
-                            _ = shutdown.cancelled() => return,
-                            notice = notices.next() => notice,
-                        };
-                        let Some(notice) = notice else { break };
-                        if notice.get_payload::<String>().ok().as_ref() != Some(&self.origin) {
-                            self.refresh().await;
-                        }
-                    }
-                    self.listening.store(false, Ordering::Release);
-                    tracing::warn!(
-                        "lost the revocation channel; polling the database until it is back"
-                    );
-                }
-                Err(err) if !reported => {
-                    reported = true;
-                    tracing::warn!(error = %err, "cannot subscribe to revocation notices; polling the database until Redis answers");
-                }
-                Err(_) => {}
+            match notice {
+                None => return,
+                Some(Notice::Message(from)) if from == self.notices.origin().as_bytes() => {}
+                // Whatever ended while nobody listened, or elsewhere now.
+                Some(_) => self.refresh().await,
             }
-            tokio::select! {
-                _ = shutdown.cancelled() => return,
-                _ = tokio::time::sleep(RESUBSCRIBE_AFTER) => {}
-            }
-        }
-    }
-
-    async fn subscribe(redis: &SharedRedis, channel: &str) -> Result<redis::aio::PubSub, String> {
-        let connect = async {
-            let mut pubsub = redis.client().get_async_pubsub().await?;
-            pubsub.subscribe(channel).await?;
-            Ok::<_, redis::RedisError>(pubsub)
-        };
-        // Connecting is bounded (a black-holed server must not hang the
-        // loop); once subscribed, the connection waits for as long as it takes.
-        match tokio::time::timeout(COMMAND_TIMEOUT * 4, connect).await {
-            Ok(Ok(pubsub)) => Ok(pubsub),
-            Ok(Err(err)) => Err(err.to_string()),
-            Err(_) => Err("timed out".to_owned()),
         }
     }
 

@@ -17,6 +17,7 @@ use trellis_time_tracking::TimeTracking;
 use crate::{
     config::Config,
     middleware::{metrics::Metrics, rate_limit::RateLimitStore},
+    notices::Notices,
     realtime::Sockets,
     revocations::Revocations,
     shared_redis::SharedRedis,
@@ -67,6 +68,8 @@ pub struct AppState {
     pub rate_limits: Arc<dyn RateLimitStore>,
     /// The Redis every instance shares, when `REDIS_URL` is set.
     pub redis: Option<SharedRedis>,
+    /// Notices to and from the other instances (silent without Redis).
+    pub notices: Notices,
     /// Delivers recorded events to their subscribers.
     pub dispatcher: Arc<Dispatcher>,
     /// Every domain's scheduled jobs.

@@ -9,8 +9,9 @@
 //! is for what must not be lost); a socket that cannot keep up is cut off
 //! rather than buffered without bound.
 //!
-//! [`InProcessBus`] serves one gateway; the scale-out issue adds one on
-//! Redis pub/sub behind the same trait.
+//! [`InProcessBus`] serves one gateway; with Redis the gateway wraps it in a
+//! bus that also carries deliveries to the other instances (Redis pub/sub)
+//! and asks them who is online (presence in Redis), behind the same trait.
 
 use std::{
     collections::{HashMap, HashSet},
@@ -21,7 +22,7 @@ use std::{
 };
 
 use poem_openapi::{Object, Union, types::ToJSON};
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 use trellis_kernel::id::UserId;
 
 use crate::{
@@ -224,6 +225,9 @@ struct Connection {
 struct Registry {
     next_id: AtomicU64,
     connections: Mutex<HashMap<UserId, Vec<Connection>>>,
+    /// Woken when a user comes online here or goes offline (see
+    /// [`InProcessBus::presence_changed`]).
+    presence: Notify,
 }
 
 impl Registry {
@@ -233,6 +237,7 @@ impl Registry {
             list.retain(|c| c.id != id);
             if list.is_empty() {
                 connections.remove(&user);
+                self.presence.notify_one();
             }
         }
     }
@@ -264,6 +269,23 @@ impl InProcessBus {
             .lock()
             .unwrap_or_else(|p| p.into_inner());
         connections.values().map(Vec::len).sum()
+    }
+
+    /// The users with at least one connection here (a shared presence
+    /// store is refreshed with them).
+    pub fn users(&self) -> Vec<UserId> {
+        let connections = self
+            .registry
+            .connections
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        connections.keys().copied().collect()
+    }
+
+    /// Resolves once a user has come online here or gone offline since the
+    /// last call (one waiter: the presence refresher).
+    pub async fn presence_changed(&self) {
+        self.registry.presence.notified().await;
     }
 }
 
@@ -311,17 +333,21 @@ impl RealtimeBus for InProcessBus {
         let (sender, frames) = mpsc::channel(capacity.max(1));
         let lagged = Arc::new(AtomicBool::new(false));
         let id = self.registry.next_id.fetch_add(1, Ordering::Relaxed);
-        self.registry
+        let mut connections = self
+            .registry
             .connections
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(user)
-            .or_default()
-            .push(Connection {
-                id,
-                frames: sender,
-                lagged: lagged.clone(),
-            });
+            .unwrap_or_else(|p| p.into_inner());
+        let list = connections.entry(user).or_default();
+        if list.is_empty() {
+            self.registry.presence.notify_one();
+        }
+        list.push(Connection {
+            id,
+            frames: sender,
+            lagged: lagged.clone(),
+        });
+        drop(connections);
         Subscription {
             frames,
             lagged,

@@ -26,7 +26,8 @@ use crate::{
 
 /// How long an organization's plan is remembered. A webhook's change
 /// forgets it at once on the instance that received it; other instances
-/// see it within this bound.
+/// see it within this bound, or at once when the gateway shares Redis
+/// (it publishes a notice and they call [`SubscriptionService::forget_all`]).
 pub const PLAN_CACHE_TTL: Duration = Duration::from_secs(30);
 
 /// Subscriptions and the plan in force.
@@ -66,6 +67,13 @@ impl SubscriptionService {
     /// Drops the remembered plan of `org` (after a change).
     pub(crate) fn forget(&self, org: OrgId) {
         self.plans.invalidate(&org);
+    }
+
+    /// Drops every remembered plan: another instance applied a webhook, and
+    /// its notice does not say for whom (webhooks are rare; each plan costs
+    /// one read to learn again).
+    pub fn forget_all(&self) {
+        self.plans.invalidate_all();
     }
 
     /// The organization's plan, subscription and limits (members).

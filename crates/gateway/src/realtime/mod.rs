@@ -19,6 +19,7 @@
 
 mod connection;
 pub mod protocol;
+pub mod redis_bus;
 mod typing;
 
 use std::{sync::Arc, time::Duration};

@@ -4,9 +4,10 @@
 use chrono::Utc;
 use reqwest::Method;
 use serde_json::{Value, json};
+use trellis_billing::plans::PlanCode;
 use trellis_billing::stripe::signature::sign;
 use trellis_kernel::Role;
-use trellis_tests::{Reply, TestApp, eventually, send, unique_email, unique_phone};
+use trellis_tests::{Reply, TestApp, TestRedis, eventually, send, unique_email, unique_phone};
 use wiremock::{
     Mock, MockServer, ResponseTemplate,
     matchers::{header, method, path},
@@ -702,4 +703,51 @@ async fn racing_deliveries_of_one_event_apply_it_once() {
     );
     let view = subscription(&app, &a.owner.token, &a.org).await;
     assert_eq!(view["plan"], "pro");
+}
+
+#[tokio::test]
+async fn a_plan_changed_by_a_webhook_on_one_gateway_applies_on_another_at_once() {
+    let Some(redis) = TestRedis::for_test(
+        "a_plan_changed_by_a_webhook_on_one_gateway_applies_on_another_at_once",
+    ) else {
+        return;
+    };
+    let mut env = stripe_env("http://127.0.0.1:9");
+    env.extend(redis.overrides().iter().map(|(k, v)| (*k, (*v).to_owned())));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let a = TestApp::spawn_with(&env).await;
+    let b = a.sibling().await;
+    eventually("both gateways to hear notices", || async {
+        (a.state.notices.is_listening() && b.state.notices.is_listening()).then_some(())
+    })
+    .await;
+    let org = agency(&a).await.org;
+    let org_id: trellis_kernel::id::OrgId = org.parse().unwrap();
+    // What B enforces, through its plan cache (30 s).
+    let plan_on_b = || async {
+        b.state
+            .billing
+            .subscriptions
+            .plan_in_force(&b.state.db, org_id)
+            .await
+            .unwrap()
+    };
+    assert_eq!(
+        plan_on_b().await,
+        PlanCode::Free,
+        "B has cached the free plan"
+    );
+
+    let reply = deliver(&a, &checkout_completed("evt_x1", &org, "pro", T0), None).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.body["outcome"], "applied");
+    let applied = std::time::Instant::now();
+    while plan_on_b().await != PlanCode::Pro {
+        assert!(
+            applied.elapsed() < std::time::Duration::from_millis(100),
+            "B still enforces the old plan {:?} after A applied the webhook",
+            applied.elapsed()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
 }

@@ -18,7 +18,7 @@ use tokio_tungstenite::{
     },
 };
 use trellis_kernel::{Role, auth::Claims};
-use trellis_tests::{PASSWORD, TestApp, contract, send, unique_email};
+use trellis_tests::{PASSWORD, TestApp, TestRedis, contract, eventually, send, unique_email};
 
 /// How long any one expected frame may take.
 const WAIT: Duration = Duration::from_secs(5);
@@ -730,4 +730,91 @@ async fn sockets_close_with_1001_when_the_server_stops() {
     let mut socket = Socket::bearer(&app, &alice.token).await;
     app.shutdown();
     assert_eq!(socket.closed().await, (1001, "server.shutting_down".into()));
+}
+
+/// Those of `users` whom `app` counts as online (its realtime bus's
+/// presence, which decides who is notified of a message).
+async fn online(app: &TestApp, users: &[&User]) -> Vec<String> {
+    let ids: Vec<trellis_kernel::id::UserId> =
+        users.iter().map(|u| u.id.parse().unwrap()).collect();
+    let online = app.state.realtime.online(&ids).await;
+    users
+        .iter()
+        .filter(|u| online.contains(&u.id.parse().unwrap()))
+        .map(|u| u.id.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn messages_typing_and_presence_cross_gateways() {
+    let Some(redis) = TestRedis::for_test("messages_typing_and_presence_cross_gateways") else {
+        return;
+    };
+    // Three instances behind one load balancer: A takes REST, Bob's socket
+    // is on B and Alice's on C.
+    let a = TestApp::spawn_with(&redis.overrides()).await;
+    let b = a.sibling().await;
+    let c = a.sibling().await;
+    eventually("every gateway to hear notices", || async {
+        [&a, &b, &c]
+            .iter()
+            .all(|g| g.state.notices.is_listening())
+            .then_some(())
+    })
+    .await;
+    let (alice, bob) = (user(&a, "alice").await, user(&a, "bob").await);
+    let room = group(&a, &alice, &[&bob]).await;
+    let mut bob_on_b = Socket::bearer(&b, &bob.token).await;
+    let mut alice_on_c = Socket::bearer(&c, &alice.token).await;
+
+    // A message sent over REST to A reaches both sockets, once.
+    let id = post_message(&a, &alice, &room, "hello from A").await;
+    for socket in [&mut bob_on_b, &mut alice_on_c] {
+        let heard = socket.expect("message").await;
+        assert_eq!(heard["message"]["id"], id);
+        assert_eq!(heard["message"]["text"], "hello from A");
+    }
+
+    // Typing on B reaches C.
+    bob_on_b
+        .send(json!({"type": "typing", "room_id": room}))
+        .await;
+    let typing = alice_on_c.expect("typing").await;
+    assert_eq!(
+        typing,
+        json!({"type": "typing", "room_id": room, "user_id": bob.id})
+    );
+    bob_on_b
+        .send(json!({"type": "stop_typing", "room_id": room}))
+        .await;
+    assert_eq!(alice_on_c.expect("stop_typing").await["user_id"], bob.id);
+
+    // A message sent on C's socket reaches B, and C's own socket only once
+    // (C delivers it itself and ignores its own notice).
+    alice_on_c
+        .send(json!({"type": "message", "room_id": room, "text": "from C"}))
+        .await;
+    let (x, y) = (alice_on_c.frame().await, alice_on_c.frame().await);
+    let mut kinds = [x["type"].as_str(), y["type"].as_str()];
+    kinds.sort_unstable();
+    assert_eq!(kinds, [Some("ack"), Some("message")], "{x} {y}");
+    assert_eq!(
+        bob_on_b.expect("message").await["message"]["text"],
+        "from C"
+    );
+    alice_on_c.quiet(Duration::from_millis(300)).await;
+    bob_on_b.quiet(Duration::from_millis(300)).await;
+
+    // A, with no sockets of its own, counts both as online.
+    eventually("A to see both users online", || async {
+        (online(&a, &[&alice, &bob]).await.len() == 2).then_some(())
+    })
+    .await;
+    // Bob's socket closes: every instance soon counts him offline.
+    drop(bob_on_b);
+    eventually("A to see Bob go offline", || async {
+        (online(&a, &[&alice, &bob]).await == vec![alice.id.clone()]).then_some(())
+    })
+    .await;
+    assert_eq!(online(&b, &[&bob]).await, Vec::<String>::new());
 }

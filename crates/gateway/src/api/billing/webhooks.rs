@@ -8,7 +8,7 @@ use poem_openapi::{
     payload::{ParsePayload, Payload},
     registry::{MetaSchema, MetaSchemaRef},
 };
-use trellis_billing::model::WebhookReceipt;
+use trellis_billing::model::{WebhookOutcome, WebhookReceipt};
 
 use crate::api::{ApiTags, json::JsonResponse};
 use crate::{
@@ -85,12 +85,16 @@ impl WebhooksApi {
     ) -> Result<JsonResponse<WebhookReceipt>, Problems<{ RATE_LIMITED | JSON_BODY | DATABASE }>>
     {
         let StripeEvent::Json(body) = body;
-        Ok(JsonResponse(
-            state
-                .billing
-                .webhooks
-                .receive(&state.db, &body.0, signature.0.as_deref())
-                .await?,
-        ))
+        let receipt = state
+            .billing
+            .webhooks
+            .receive(&state.db, &body.0, signature.0.as_deref())
+            .await?;
+        if receipt.outcome == WebhookOutcome::Applied {
+            // This instance forgot the organization's plan; the others
+            // forget theirs now rather than within the cache's 30 s.
+            crate::shared_caches::changed(&state.notices, crate::shared_caches::PLANS).await;
+        }
+        Ok(JsonResponse(receipt))
     }
 }

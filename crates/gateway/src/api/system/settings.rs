@@ -103,6 +103,9 @@ impl SettingsApi {
             .update(body.0, Some(caller.0.user_id))
             .await
             .map_err(map_error)?;
+        // This instance dropped its cache; the others drop theirs now
+        // rather than when it expires.
+        crate::shared_caches::changed(&state.notices, crate::shared_caches::SETTINGS).await;
         Ok(JsonResponse(page(values)))
     }
 }
