@@ -176,7 +176,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_writer_locked_out_by_another_is_unavailable_not_a_bug() {
-        use sea_orm::{ConnectionTrait, TransactionTrait};
+        use crate::db::WriteTransaction;
+        use sea_orm::ConnectionTrait;
         let dir = tempfile::tempdir().expect("a temporary directory");
         let url = format!("sqlite:{}", dir.path().join("locks.db").display());
         let options = crate::db::DbOptions {
@@ -191,7 +192,7 @@ mod tests {
             .execute_unprepared("CREATE TABLE t (n INTEGER)")
             .await
             .expect("create");
-        let holding = first.begin().await.expect("begin");
+        let holding = first.begin_write().await.expect("begin");
         holding
             .execute_unprepared("INSERT INTO t VALUES (1)")
             .await
